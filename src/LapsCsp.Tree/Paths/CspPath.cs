@@ -1,0 +1,269 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace LapsCsp.Tree.Paths;
+
+/// <summary>The scope a URI addresses: the device (<c>./Device/...</c>, <c>./Vendor/...</c>, <c>./DevInfo</c>) or the user.</summary>
+public enum CspScope
+{
+    Device,
+    User,
+}
+
+/// <summary>A parsed, canonical DM tree URI. Segments are percent-decoded; <see cref="ToString"/> gives the canonical form
+/// <c>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</c>.</summary>
+/// <remarks>Windows OMA-DM support: a URI without <c>./Device</c> or <c>./User</c> addresses the device; LocURIs must not
+/// start with <c>/</c>; node names are not empty, never contain <c>/</c>, and are not <c>*</c> alone; Unicode is UTF-8 then
+/// percent-encoded. The <c>./Device</c> and <c>./User</c> prefixes are matched case-insensitively (the docs use both
+/// cases); node names follow their DDF CaseSense.</remarks>
+public readonly struct CspPath : IEquatable<CspPath>
+{
+    /// <summary>Longest URI accepted (OMA-DM DevDetail/URI/MaxTotLen is device-defined; Windows accepts long policy URIs).</summary>
+    public const int MaxLength = 2048;
+
+    private readonly ImmutableArray<string> _segments;
+
+    private CspPath(CspScope scope, ImmutableArray<string> segments, string? query)
+    {
+        Scope = scope;
+        _segments = segments;
+        Query = query;
+    }
+
+    public CspScope Scope { get; }
+
+    /// <summary>Segments after the scope prefix, e.g. <c>Vendor, MSFT, LAPS</c> (for <c>./DevInfo/DevId</c>: <c>DevInfo, DevId</c>).</summary>
+    public ImmutableArray<string> Segments => _segments.IsDefault ? [] : _segments;
+
+    /// <summary>The text after <c>?</c>, e.g. <c>prop=Format</c>, or null.</summary>
+    public string? Query { get; }
+
+    public int Depth => Segments.Length;
+
+    public bool IsRoot => Segments.Length == 0;
+
+    public string Name => Segments.Length == 0 ? "." : Segments[^1];
+
+    public CspPath Parent => Segments.Length == 0 ? this : new CspPath(Scope, Segments.RemoveAt(Segments.Length - 1), null);
+
+    public CspPath Child(string name) => new(Scope, Segments.Add(name), null);
+
+    public CspPath WithoutQuery => new(Scope, Segments, null);
+
+    /// <summary>True if this path is <paramref name="other"/> or lies below it.</summary>
+    public bool IsUnder(CspPath other)
+    {
+        if (Scope != other.Scope || other.Segments.Length > Segments.Length) return false;
+        for (var i = 0; i < other.Segments.Length; i++)
+        {
+            if (!string.Equals(Segments[i], other.Segments[i], StringComparison.Ordinal)) return false;
+        }
+
+        return true;
+    }
+
+    public static CspPath Parse(string uri) =>
+        TryParse(uri, out var path, out var error) ? path : throw new FormatException(error);
+
+    /// <summary>Parses an untrusted LocURI.</summary>
+    public static bool TryParse(string? uri, out CspPath path, out string? error)
+    {
+        path = default;
+        error = null;
+        if (string.IsNullOrEmpty(uri))
+        {
+            error = "the URI is empty";
+            return false;
+        }
+
+        if (uri.Length > MaxLength)
+        {
+            error = $"the URI is {uri.Length} characters long, above the {MaxLength} limit";
+            return false;
+        }
+
+        string? query = null;
+        var q = uri.IndexOf('?', StringComparison.Ordinal);
+        if (q >= 0)
+        {
+            query = uri[(q + 1)..];
+            uri = uri[..q];
+        }
+
+        if (uri.StartsWith('/'))
+        {
+            error = "a LocURI can't start with '/'";
+            return false;
+        }
+
+        var raw = uri.Split('/');
+        var start = 0;
+        if (raw[0] == ".")
+        {
+            start = 1;
+        }
+        else if (raw[0].Length == 0)
+        {
+            error = "the URI has an empty first segment";
+            return false;
+        }
+
+        var scope = CspScope.Device;
+        if (raw.Length > start && string.Equals(raw[start], "Device", StringComparison.OrdinalIgnoreCase) && start == 1)
+        {
+            start++;
+        }
+        else if (raw.Length > start && string.Equals(raw[start], "User", StringComparison.OrdinalIgnoreCase) && start == 1)
+        {
+            scope = CspScope.User;
+            start++;
+        }
+
+        var builder = ImmutableArray.CreateBuilder<string>(Math.Max(0, raw.Length - start));
+        for (var i = start; i < raw.Length; i++)
+        {
+            var segment = raw[i];
+            if (segment.Length == 0)
+            {
+                if (i == raw.Length - 1 && i > start)
+                {
+                    break; // one trailing slash is tolerated: ./Device/Vendor/MSFT/LAPS/
+                }
+
+                error = "the URI has an empty segment ('//')";
+                return false;
+            }
+
+            if (!TryDecode(segment, out var decoded, out error))
+            {
+                return false;
+            }
+
+            if (decoded == "*" || decoded == "." || decoded == "..")
+            {
+                error = $"'{decoded}' is not a node name";
+                return false;
+            }
+
+            if (decoded.Any(char.IsControl))
+            {
+                error = "the URI contains a control character";
+                return false;
+            }
+
+            builder.Add(decoded);
+        }
+
+        path = new CspPath(scope, builder.ToImmutable(), query);
+        return true;
+    }
+
+    private static bool TryDecode(string segment, out string decoded, out string? error)
+    {
+        error = null;
+        if (segment.IndexOf('%', StringComparison.Ordinal) < 0)
+        {
+            decoded = segment;
+            return true;
+        }
+
+        var bytes = new List<byte>(segment.Length);
+        for (var i = 0; i < segment.Length; i++)
+        {
+            var c = segment[i];
+            if (c == '%')
+            {
+                if (i + 2 >= segment.Length || !IsHex(segment[i + 1]) || !IsHex(segment[i + 2]))
+                {
+                    decoded = segment;
+                    error = $"bad percent-encoding in '{segment}'";
+                    return false;
+                }
+
+                bytes.Add(Convert.ToByte(segment.Substring(i + 1, 2), 16));
+                i += 2;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(c.ToString()));
+            }
+        }
+
+        try
+        {
+            decoded = new UTF8Encoding(false, true).GetString(bytes.ToArray());
+        }
+        catch (DecoderFallbackException)
+        {
+            decoded = segment;
+            error = $"percent-encoded bytes in '{segment}' are not UTF-8";
+            return false;
+        }
+
+        if (decoded.Contains('/', StringComparison.Ordinal))
+        {
+            error = "a node name can't contain '/'";
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
+
+    /// <summary>Percent-encodes a node name for a URI or a child list (Windows returns child names URI-encoded).</summary>
+    public static string EncodeSegment(string name)
+    {
+        var needs = false;
+        foreach (var c in name)
+        {
+            if (!IsUnreserved(c))
+            {
+                needs = true;
+                break;
+            }
+        }
+
+        if (!needs) return name;
+        var sb = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(name))
+        {
+            var c = (char)b;
+            if (b < 0x80 && IsUnreserved(c)) sb.Append(c);
+            else sb.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return sb.ToString();
+    }
+
+    private static bool IsUnreserved(char c) =>
+        char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '{' or '}' or '@' or '$' or '!' or '(' or ')' or '+' or ',' or ';' or '=' or '\'' or '*' or ':';
+
+    public override string ToString()
+    {
+        var sb = new StringBuilder(Scope == CspScope.User ? "./User" : "./Device");
+        foreach (var s in Segments)
+        {
+            sb.Append('/').Append(EncodeSegment(s));
+        }
+
+        return sb.ToString();
+    }
+
+    public bool Equals(CspPath other) =>
+        Scope == other.Scope && Segments.SequenceEqual(other.Segments, StringComparer.Ordinal);
+
+    public override bool Equals(object? obj) => obj is CspPath p && Equals(p);
+
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(Scope);
+        foreach (var s in Segments) h.Add(s, StringComparer.Ordinal);
+        return h.ToHashCode();
+    }
+
+    public static bool operator ==(CspPath a, CspPath b) => a.Equals(b);
+
+    public static bool operator !=(CspPath a, CspPath b) => !a.Equals(b);
+}
