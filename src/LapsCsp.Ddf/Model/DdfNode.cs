@@ -85,13 +85,18 @@ public sealed record EnumValue(string Value, string? Description);
 
 /// <summary>An MSFT:AllowedValues (or DependencyAllowedValue / DependencyChangedAllowedValues) set.</summary>
 /// <remarks>For Range sets the DDF may wrap the range text in MSFT:Enum/MSFT:Value (LAPS PasswordLength); the loader
-/// normalises both forms into <see cref="Ranges"/>. <see cref="RawValueType"/> keeps the attribute as written.</remarks>
+/// normalises both forms into <see cref="Ranges"/> (and leaves <see cref="Enums"/> empty). <see cref="RawValueType"/> keeps the
+/// attribute as written. <see cref="ListDelimiter"/> is set when the DDF has <c>MSFT:List Delimiter="..."</c>: the value is then
+/// a delimited list and each item must be allowed. <see cref="Text"/> keeps the MSFT:Value of an <see cref="AllowedValueKind.Other"/>
+/// set (an XSD, SDDL, ...).</remarks>
 public sealed record AllowedValues(
     AllowedValueKind Kind,
     string RawValueType,
     ImmutableArray<EnumValue> Enums,
     ImmutableArray<IntRange> Ranges,
-    string? Pattern = null)
+    string? Pattern = null,
+    string? ListDelimiter = null,
+    string? Text = null)
 {
     public override string ToString() => Kind switch
     {
@@ -161,6 +166,8 @@ public sealed record Applicability(ImmutableArray<OsBuild> OsBuilds, string? Csp
 
 /// <summary>One node of a DDF: its properties and children. A dynamic-name node has an empty <see cref="Name"/>
 /// and is matched by any segment; <see cref="Title"/> names it (e.g. UserName).</summary>
+/// <remarks><see cref="Line"/>/<see cref="Column"/> locate the Node element in the DDF. <see cref="MaxOccurrence"/> is the N of
+/// an Occurrence ZeroOrN/OneOrN when the DDF gives one.</remarks>
 public sealed record DdfNode(
     string Name,
     AccessTypes Access,
@@ -177,7 +184,9 @@ public sealed record DdfNode(
     string? Description = null,
     string? Title = null,
     string? MimeType = null,
-    int Line = 0)
+    int Line = 0,
+    int Column = 0,
+    int? MaxOccurrence = null)
 {
     /// <summary>True when the node's name is chosen at run time (empty NodeName in the DDF).</summary>
     public bool IsDynamic => Name.Length == 0;
