@@ -1,0 +1,411 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LapsCsp.SyncML;
+using LapsCsp.SyncML.Messages;
+using LapsCsp.Tree;
+using LapsCsp.Tree.Commands;
+
+namespace LapsCsp.Device.Session;
+
+/// <summary>Options of the DM session layer.</summary>
+public sealed record SessionOptions
+{
+    public ProtocolProfile Profile { get; init; } = ProtocolProfile.Windows;
+
+    /// <summary>Echo TargetRef/SourceRef in Status. Real Windows replies carry neither (corpus r22, r24); OMA-DM allows them.
+    /// Null means: by profile (windows: omit, oma: include).</summary>
+    public bool? EchoRefs { get; init; }
+
+    internal bool ShouldEchoRefs => EchoRefs ?? Profile == ProtocolProfile.Oma;
+}
+
+/// <summary>The one place that translates SyncML into tree commands and tree outcomes into a SyncML reply.</summary>
+/// <remarks>
+/// OMA-DM RepPro 1.2 and MS-MDM 2.2.6.1: the SyncHdr Status comes first (CmdRef 0); then exactly one Status per command in
+/// request order, echoing MsgRef and CmdRef verbatim (Windows echoes non-numeric CmdIDs); a container (Atomic, Sequence)
+/// gets its own Status before its children's; a Results follows the Status of each successful Get. A command without
+/// CmdID gets a Status with an empty CmdRef and 400; an element that is not a DM command gets 400.
+/// </remarks>
+public sealed class DmSessionProcessor
+{
+    private readonly DmTree _tree;
+    private readonly SessionOptions _options;
+
+    public DmSessionProcessor(DmTree tree, SessionOptions? options = null)
+    {
+        _tree = tree;
+        _options = options ?? new SessionOptions();
+    }
+
+    public DmTree Tree => _tree;
+
+    public SessionOptions Options => _options;
+
+    /// <summary>Processes one server message and builds the device's reply message.</summary>
+    public DmReply Process(SyncMLMessage request)
+    {
+        var writer = new ReplyBuilder(request.Header.MsgId, _options);
+        var header = request.Header;
+        var headerCode = StatusCode.Ok;
+        string? headerReason = null;
+        if (!string.Equals(header.VerDtd.Trim(), "1.2", StringComparison.Ordinal))
+        {
+            headerCode = StatusCode.DtdVersionNotSupported;
+            headerReason = $"VerDTD '{header.VerDtd}' is not 1.2";
+        }
+        else if (!string.Equals(header.VerProto.Trim(), "DM/1.2", StringComparison.Ordinal))
+        {
+            headerCode = StatusCode.ProtocolVersionNotSupported;
+            headerReason = $"VerProto '{header.VerProto}' is not DM/1.2";
+        }
+
+        writer.AddStatus("0", "SyncHdr", headerCode, headerReason, [], header.TargetUri, header.SourceUri);
+        foreach (var command in request.Commands)
+        {
+            if (headerCode != StatusCode.Ok)
+            {
+                if (command is StatusCommand or ResultsCommand) continue;
+                writer.AddStatus(command.CmdId ?? string.Empty, command.ElementName, StatusCode.NotExecuted,
+                    "not executed: the SyncHdr was refused", []);
+                continue;
+            }
+
+            ProcessTopLevel(command, writer);
+        }
+
+        var replyHeader = new SyncHeader(
+            SessionId: header.SessionId,
+            MsgId: NextMsgId(header.MsgId),
+            TargetUri: header.SourceUri,
+            SourceUri: header.TargetUri);
+        return new DmReply(new SyncMLMessage(replyHeader, writer.Commands.ToImmutable(), Final: true), [.. writer.Reports]);
+    }
+
+    private static string NextMsgId(string msgId) =>
+        int.TryParse(msgId, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n < int.MaxValue
+            ? (n + 1).ToString(CultureInfo.InvariantCulture)
+            : "1";
+
+    private void ProcessTopLevel(SyncCommand command, ReplyBuilder writer)
+    {
+        switch (command)
+        {
+            case StatusCommand:
+            case ResultsCommand:
+                // Statuses and Results of the other side are not answered (OMA-DM RepPro §4.1.5.1).
+                return;
+            case AtomicCommand atomic:
+                ProcessAtomic(atomic, writer, depth: 0);
+                return;
+            case SequenceCommand sequence:
+                ProcessSequence(sequence, writer);
+                return;
+            default:
+                ProcessSingle(command, writer, depth: 0);
+                return;
+        }
+    }
+
+    /// <summary>Runs one non-container command on its own; returns whether it succeeded.</summary>
+    private bool ProcessSingle(SyncCommand command, ReplyBuilder writer, int depth)
+    {
+        if (Precheck(command) is { } rejected)
+        {
+            writer.AddOutcome(command, null, rejected, _options.Profile, depth);
+            return false;
+        }
+
+        switch (command)
+        {
+            case ItemCommand item:
+                return ProcessItemCommand(item, writer, depth);
+            case AlertCommand alert:
+                var code = AlertStatus(alert, out var reason);
+                writer.AddStatus(alert.CmdId!, "Alert", code, reason, [], depth: depth);
+                return code.IsSuccess();
+            default:
+                writer.AddOutcome(command, null, CspOutcome.Fail(CspFault.BadRequest, $"<{command.ElementName}> is not a command a device runs"),
+                    _options.Profile, depth);
+                return false;
+        }
+    }
+
+    private bool ProcessItemCommand(ItemCommand command, ReplyBuilder writer, int depth)
+    {
+        var outcomes = new List<(Item Item, CspOutcome Outcome)>(command.Items.Length);
+        foreach (var item in command.Items)
+        {
+            outcomes.Add((item, _tree.Execute(ToCspCommand(command, item))));
+        }
+
+        writer.AddItemStatuses(command, outcomes, _options.Profile, depth);
+        if (command.Kind == ItemCommandKind.Get)
+        {
+            writer.AddResults(command, outcomes);
+        }
+
+        return outcomes.All(o => o.Outcome.Succeeded);
+    }
+
+    private void ProcessAtomic(AtomicCommand atomic, ReplyBuilder writer, int depth)
+    {
+        if (atomic.CmdId is null)
+        {
+            writer.AddOutcome(atomic, null, CspOutcome.Fail(CspFault.BadRequest, "Atomic without CmdID"), _options.Profile, depth);
+            return;
+        }
+
+        // Flatten the children into tree commands, remembering which command each item belongs to.
+        var treeCommands = new List<CspCommand>();
+        var owners = new List<(SyncCommand Command, Item? Item)>();
+        foreach (var child in atomic.Commands)
+        {
+            if (Precheck(child) is { } rejected)
+            {
+                treeCommands.Add(CspCommand.Rejected(rejected.Fault, rejected.Reason ?? "rejected"));
+                owners.Add((child, null));
+                continue;
+            }
+
+            switch (child)
+            {
+                case AtomicCommand:
+                    treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "a nested Atomic is not allowed (OMA-DM RepPro 4.1.6.3)"));
+                    owners.Add((child, null));
+                    break;
+                case SequenceCommand:
+                    treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "a Sequence inside an Atomic is not supported by this device"));
+                    owners.Add((child, null));
+                    break;
+                case ItemCommand item when item.Items.Length > 0:
+                    foreach (var i in item.Items)
+                    {
+                        treeCommands.Add(ToCspCommand(item, i));
+                        owners.Add((child, i));
+                    }
+
+                    break;
+                case ItemCommand item:
+                    treeCommands.Add(CspCommand.Rejected(CspFault.BadRequest, $"{item.ElementName} has no Item"));
+                    owners.Add((child, null));
+                    break;
+                case AlertCommand:
+                    treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "an Alert inside an Atomic is not supported by this device"));
+                    owners.Add((child, null));
+                    break;
+                default:
+                    treeCommands.Add(CspCommand.Rejected(CspFault.BadRequest, $"<{child.ElementName}> is not allowed inside an Atomic"));
+                    owners.Add((child, null));
+                    break;
+            }
+        }
+
+        var result = _tree.ExecuteAtomic(treeCommands);
+        var atomicCode = result.Succeeded ? StatusCode.Ok : StatusCode.AtomicFailed;
+        string? atomicReason = null;
+        if (!result.Succeeded)
+        {
+            var firstFailure = result.Outcomes.Select((o, i) => (o, i))
+                .First(x => x.o.Fault is not (CspFault.RolledBack or CspFault.NotExecuted or CspFault.None));
+            atomicReason = $"Atomic failed and was rolled back: {firstFailure.o.Reason}";
+        }
+
+        writer.AddStatus(atomic.CmdId, "Atomic", atomicCode, atomicReason, [], depth: depth);
+
+        // One Status per child command, in order, combining the outcomes of its items.
+        var index = 0;
+        foreach (var child in atomic.Commands)
+        {
+            var childOutcomes = new List<(Item Item, CspOutcome Outcome)>();
+            CspOutcome? single = null;
+            while (index < owners.Count && ReferenceEquals(owners[index].Command, child))
+            {
+                if (owners[index].Item is { } item) childOutcomes.Add((item, result.Outcomes[index]));
+                else single = result.Outcomes[index];
+                index++;
+            }
+
+            if (single is not null || child is not ItemCommand itemCommand)
+            {
+                writer.AddOutcome(child, null, single ?? CspOutcome.Fail(CspFault.NotExecuted, "not executed"), _options.Profile, depth + 1);
+            }
+            else
+            {
+                writer.AddItemStatuses(itemCommand, childOutcomes, _options.Profile, depth + 1);
+            }
+        }
+    }
+
+    /// <summary>OMA-DM RepPro §4.1.6.14: commands run in order; the Sequence itself gets 200 once it started; after the first
+    /// failure the remaining commands are not executed (215). What succeeded stays.</summary>
+    private void ProcessSequence(SequenceCommand sequence, ReplyBuilder writer)
+    {
+        if (sequence.CmdId is null)
+        {
+            writer.AddOutcome(sequence, null, CspOutcome.Fail(CspFault.BadRequest, "Sequence without CmdID"), _options.Profile, 0);
+            return;
+        }
+
+        writer.AddStatus(sequence.CmdId, "Sequence", StatusCode.Ok, null, [], depth: 0);
+        var failed = false;
+        foreach (var child in sequence.Commands)
+        {
+            if (child is StatusCommand or ResultsCommand) continue;
+            if (failed)
+            {
+                writer.AddOutcome(child, null, CspOutcome.Fail(CspFault.NotExecuted, "not executed: an earlier command of the Sequence failed"),
+                    _options.Profile, 1);
+                continue;
+            }
+
+            bool ok;
+            switch (child)
+            {
+                case AtomicCommand atomic:
+                    var before = writer.Reports.Count;
+                    ProcessAtomic(atomic, writer, depth: 1);
+                    ok = writer.Reports[before].Status == StatusCode.Ok;
+                    break;
+                case SequenceCommand nested:
+                    ok = false;
+                    writer.AddOutcome(nested, null, CspOutcome.Fail(CspFault.BadRequest, "a Sequence inside a Sequence is not allowed"), _options.Profile, 1);
+                    break;
+                default:
+                    ok = ProcessSingle(child, writer, depth: 1);
+                    break;
+            }
+
+            failed = !ok;
+        }
+    }
+
+    /// <summary>Rejects what the tree never sees: a missing CmdID, an unknown element, a command without Items, Copy.</summary>
+    private static CspOutcome? Precheck(SyncCommand command)
+    {
+        if (command is UnknownCommand unknown)
+        {
+            return CspOutcome.Fail(CspFault.BadRequest, $"<{unknown.Name}> is not a SyncML DM command");
+        }
+
+        if (command.CmdId is null)
+        {
+            return CspOutcome.Fail(CspFault.BadRequest, $"{command.ElementName} has no CmdID");
+        }
+
+        if (command is ItemCommand { Kind: ItemCommandKind.Copy })
+        {
+            return CspOutcome.Fail(CspFault.NotImplemented, "Copy is not supported by Windows' DM client");
+        }
+
+        if (command is ItemCommand { Items.Length: 0 } empty)
+        {
+            return CspOutcome.Fail(CspFault.BadRequest, $"{empty.ElementName} has no Item");
+        }
+
+        return null;
+    }
+
+    private static CspCommand ToCspCommand(ItemCommand command, Item item)
+    {
+        var uri = item.TargetUri;
+        if (uri is null)
+        {
+            return CspCommand.Rejected(CspFault.BadRequest, $"{command.ElementName} item has no Target LocURI");
+        }
+
+        var meta = command.EffectiveMeta(item);
+        return command.Kind switch
+        {
+            ItemCommandKind.Add => CspCommand.Add(uri, meta?.Format, item.DataText),
+            ItemCommandKind.Replace => CspCommand.Replace(uri, meta?.Format, item.DataText),
+            ItemCommandKind.Delete => CspCommand.Delete(uri),
+            ItemCommandKind.Get => CspCommand.Get(uri),
+            ItemCommandKind.Exec => CspCommand.Exec(uri, item.DataText),
+            _ => CspCommand.Rejected(CspFault.NotImplemented, $"{command.ElementName} is not supported", uri),
+        };
+    }
+
+    /// <summary>Server alerts: the user-interaction alerts 1100-1104 are answered as if the user accepted (a simulated device
+    /// has no screen); other codes are not supported here (406, OMA-DM RepPro Alert).</summary>
+    private static StatusCode AlertStatus(AlertCommand alert, out string? reason)
+    {
+        reason = null;
+        if (int.TryParse(alert.Code, NumberStyles.None, CultureInfo.InvariantCulture, out var code) && code is >= 1100 and <= 1104)
+        {
+            return StatusCode.Ok;
+        }
+
+        reason = $"alert code '{alert.Code}' is not supported from a server";
+        return StatusCode.OptionalFeatureNotSupported;
+    }
+
+    /// <summary>Accumulates the reply's commands, numbering CmdIDs from 1.</summary>
+    private sealed class ReplyBuilder(string msgRef, SessionOptions options)
+    {
+        private int _nextCmdId = 1;
+
+        public ImmutableArray<SyncCommand>.Builder Commands { get; } = ImmutableArray.CreateBuilder<SyncCommand>();
+
+        public List<CommandReport> Reports { get; } = [];
+
+        private string NextId() => (_nextCmdId++).ToString(CultureInfo.InvariantCulture);
+
+        public void AddStatus(string cmdRef, string cmd, StatusCode code, string? reason, ImmutableArray<string> warnings,
+            string? targetRef = null, string? sourceRef = null, int depth = 0)
+        {
+            var echo = options.ShouldEchoRefs;
+            Commands.Add(new StatusCommand(
+                NextId(), msgRef, cmdRef, cmd, code.ToWire(),
+                TargetRefs: echo && targetRef is not null ? [targetRef] : [],
+                SourceRefs: echo && sourceRef is not null ? [sourceRef] : []));
+            Reports.Add(new CommandReport(cmdRef, cmd, targetRef, code, reason, warnings.IsDefault ? [] : warnings, depth));
+        }
+
+        public void AddOutcome(SyncCommand command, string? target, CspOutcome outcome, ProtocolProfile profile, int depth)
+        {
+            target ??= command is ItemCommand { Items.Length: > 0 } ic ? ic.Items[0].TargetUri : null;
+            AddStatus(command.CmdId ?? string.Empty, command.ElementName, StatusMap.ToStatus(outcome, profile), outcome.Reason,
+                outcome.Warnings, target, depth: depth);
+        }
+
+        /// <summary>MS-MDM 2.2.6.1: items of one command whose codes are equal share one Status; differing codes get one each.</summary>
+        public void AddItemStatuses(ItemCommand command, List<(Item Item, CspOutcome Outcome)> outcomes, ProtocolProfile profile, int depth)
+        {
+            var codes = outcomes.Select(o => StatusMap.ToStatus(o.Outcome, profile)).ToList();
+            if (codes.Distinct().Count() <= 1)
+            {
+                var code = codes.Count > 0 ? codes[0] : StatusCode.BadRequest;
+                var echo = options.ShouldEchoRefs;
+                var targets = outcomes.Select(o => o.Item.TargetUri).OfType<string>().ToImmutableArray();
+                Commands.Add(new StatusCommand(NextId(), msgRef, command.CmdId ?? string.Empty, command.ElementName, code.ToWire(),
+                    TargetRefs: echo ? targets : []));
+                var reason = string.Join("; ", outcomes.Select(o => o.Outcome.Reason).OfType<string>());
+                var warnings = outcomes.SelectMany(o => o.Outcome.Warnings).ToImmutableArray();
+                Reports.Add(new CommandReport(command.CmdId, command.ElementName, targets.FirstOrDefault(), code,
+                    reason.Length == 0 ? null : reason, warnings, depth));
+                return;
+            }
+
+            for (var i = 0; i < outcomes.Count; i++)
+            {
+                AddStatus(command.CmdId ?? string.Empty, command.ElementName, codes[i], outcomes[i].Outcome.Reason,
+                    outcomes[i].Outcome.Warnings, outcomes[i].Item.TargetUri, depth: depth);
+            }
+        }
+
+        /// <summary>A Results for a Get: one Item per successful item, Source LocURI as requested, Meta Format, Data.</summary>
+        public void AddResults(ItemCommand get, List<(Item Item, CspOutcome Outcome)> outcomes)
+        {
+            var items = outcomes
+                .Where(o => o.Outcome.Succeeded && o.Outcome.Value is not null)
+                .Select(o => new Item(
+                    SourceUri: o.Item.TargetUri,
+                    Meta: new Meta(Format: o.Outcome.Value!.Format.ToString().ToLowerInvariant(),
+                        Type: o.Outcome.Value.MimeType is { Length: > 0 } mime ? mime : null),
+                    Data: new ItemData(o.Outcome.Value.Data)))
+                .ToImmutableArray();
+            if (items.IsEmpty) return;
+            Commands.Add(new ResultsCommand(NextId(), msgRef, get.CmdId, items));
+        }
+    }
+}
