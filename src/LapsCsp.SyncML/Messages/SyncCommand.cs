@@ -70,6 +70,15 @@ public sealed record StatusCommand(
     ImmutableArray<Item> Items = default,
     Challenge? Chal = null) : SyncCommand(CmdId)
 {
+    /// <summary>The TargetRefs; an omitted (default) array reads as empty.</summary>
+    public ImmutableArray<string> TargetRefs { get; init; } = TargetRefs.IsDefault ? [] : TargetRefs;
+
+    /// <summary>The SourceRefs; an omitted (default) array reads as empty.</summary>
+    public ImmutableArray<string> SourceRefs { get; init; } = SourceRefs.IsDefault ? [] : SourceRefs;
+
+    /// <summary>The Items; an omitted (default) array reads as empty.</summary>
+    public ImmutableArray<Item> Items { get; init; } = Items.IsDefault ? [] : Items;
+
     public override string ElementName => "Status";
 }
 
