@@ -30,8 +30,9 @@ internal static class DdfCommand
             stderr.WriteLine($"{file.Name}: {diagnostic}");
         }
 
-        if (result.Document is null)
+        if (!result.Succeeded || result.Document is null)
         {
+            stderr.WriteLine($"lapscsp: {file.Name} is not a valid DDF ({result.Diagnostics.Length} problem(s))");
             return ExitCodes.Refused;
         }
 

@@ -16,6 +16,9 @@ public sealed record SessionOptions
     /// Null means: by profile (windows: omit, oma: include).</summary>
     public bool? EchoRefs { get; init; }
 
+    /// <summary>The device's id, used as the reply's Source when the request names no Target (lenient reading).</summary>
+    public string DeviceId { get; init; } = "LAPSCSP-DEVICE-0001";
+
     internal bool ShouldEchoRefs => EchoRefs ?? Profile == ProtocolProfile.Oma;
 }
 
@@ -76,8 +79,8 @@ public sealed class DmSessionProcessor
         var replyHeader = new SyncHeader(
             SessionId: header.SessionId,
             MsgId: NextMsgId(header.MsgId),
-            TargetUri: header.SourceUri,
-            SourceUri: header.TargetUri);
+            TargetUri: header.SourceUri ?? string.Empty,
+            SourceUri: header.TargetUri ?? _options.DeviceId);
         return new DmReply(new SyncMLMessage(replyHeader, writer.Commands.ToImmutable(), Final: true), [.. writer.Reports]);
     }
 
