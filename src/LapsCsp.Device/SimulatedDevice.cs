@@ -54,7 +54,7 @@ public sealed class SimulatedDevice
         IRandomSource random = Options.PasswordSeed is { } seed ? new SeededRandomSource(seed) : new CryptoRandomSource();
         Backend = new SimulatedDeviceBackend(accounts, new LapsPasswordGenerator(random, PassphraseWordLists.Default), Time);
         Tree = new DmTree(Options.Schema ?? CspCatalog.DefaultSchema, Options.TreeOptions, Backend);
-        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile });
+        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile, DeviceId = Options.DeviceId });
     }
 
     public DeviceOptions Options { get; }
