@@ -64,6 +64,23 @@ internal sealed class EngineOptions
     {
         Profile.AcceptOnlyFromAmong("windows", "oma");
         Dependencies.AcceptOnlyFromAmong("enforce", "warn");
+        OsBuild.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string?>();
+            if (text is not null && !Ddf.Model.OsBuild.TryParse(text, out _)) result.AddError($"'{text}' is not a Windows build such as 10.0.26100.2314");
+        });
+        Edition.Validators.Add(result =>
+        {
+            var text = result.GetValueOrDefault<string?>();
+            try
+            {
+                _ = ParseContext(null, text);
+            }
+            catch (ArgumentException e)
+            {
+                result.AddError(e.Message);
+            }
+        });
     }
 
     public void AddTo(Command command)
