@@ -180,7 +180,7 @@ public sealed class DmTree
         {
             CspOperation.Add => Write(command, node, path, stage, inAtomic, index, isAdd: true),
             CspOperation.Replace => Write(command, node, path, stage, inAtomic, index, isAdd: false),
-            CspOperation.Delete => Delete(node, path, stage, inAtomic, index),
+            CspOperation.Delete => Delete(node, path, stage, inAtomic),
             CspOperation.Get => Get(node, path, stage),
             CspOperation.Exec => Exec(command, node, path, stage),
             _ => CspOutcome.Fail(CspFault.NotImplemented, $"{command.Operation} is not implemented"),
@@ -254,22 +254,21 @@ public sealed class DmTree
         stage.Changes.Add(change);
         if (!node.IsInterior) stage.Written.Add((path, node, index));
 
-        var outcome = CspOutcome.Ok;
-        if (!inAtomic && node.AtomicRequiredAncestor is { } atomicRoot)
-        {
-            var text = $"{path} is under {atomicRoot} which is marked MSFT:AtomicRequired, but was sent outside an Atomic";
-            if (Options.AtomicRequired == AtomicRequiredMode.Reject)
-            {
-                return CspOutcome.Fail(CspFault.AtomicRequired, text);
-            }
-
-            outcome = outcome.WithWarning(text);
-        }
-
-        return outcome;
+        return AtomicRequiredOutcome(node, inAtomic);
     }
 
-    private CspOutcome Delete(SchemaNode node, CspPath path, Stage stage, bool inAtomic, int index)
+    /// <summary>MSFT:AtomicRequired: writes under such a node "should be enclosed by an Atomic" (DDFv2Msft.xsd). Outside an
+    /// Atomic they are accepted with a warning, or refused when the tree is told to (digest D2, Q2).</summary>
+    private CspOutcome AtomicRequiredOutcome(SchemaNode node, bool inAtomic)
+    {
+        if (inAtomic || node.AtomicRequiredAncestor is not { } atomicRoot) return CspOutcome.Ok;
+        var text = $"{atomicRoot} is MSFT:AtomicRequired but this write came outside an Atomic";
+        return Options.AtomicRequired == AtomicRequiredMode.Reject
+            ? CspOutcome.Fail(CspFault.AtomicRequired, text)
+            : CspOutcome.Ok.WithWarning(text);
+    }
+
+    private CspOutcome Delete(SchemaNode node, CspPath path, Stage stage, bool inAtomic)
     {
         if (node.Scope == NodeScope.Permanent || node.IsImplicit)
         {
@@ -295,16 +294,7 @@ public sealed class DmTree
         if (_backend.Validate(change, stage.State) is { Succeeded: false } veto) return veto;
         stage.State = stage.State.RemoveSubtree(path);
         stage.Changes.Add(change);
-        var outcome = CspOutcome.Ok;
-        if (!inAtomic && node.AtomicRequiredAncestor is { } atomicRoot)
-        {
-            var text = $"{path} is under {atomicRoot} which is marked MSFT:AtomicRequired, but was sent outside an Atomic";
-            if (Options.AtomicRequired == AtomicRequiredMode.Reject) return CspOutcome.Fail(CspFault.AtomicRequired, text);
-            outcome = outcome.WithWarning(text);
-        }
-
-        _ = index;
-        return outcome;
+        return AtomicRequiredOutcome(node, inAtomic);
     }
 
     private CspOutcome Get(SchemaNode node, CspPath path, Stage stage)
