@@ -14,6 +14,7 @@ public class ArchitectureTests
         ["LapsCsp.Directory"] = [],
         ["LapsCsp.Tree"] = ["LapsCsp.Ddf"],
         ["LapsCsp.Device"] = ["LapsCsp.SyncML", "LapsCsp.Tree", "LapsCsp.Passwords", "LapsCsp.Directory", "LapsCsp.Ddf"],
+        ["LapsCsp.Storage"] = ["LapsCsp.Device", "LapsCsp.Directory"],
     };
 
     [Test]
