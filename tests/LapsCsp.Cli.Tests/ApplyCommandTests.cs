@@ -10,10 +10,10 @@ public class ApplyCommandTests
     private string _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("lapscsp-apply-").FullName;
+    public void SetUp() => _dir = System.IO.Directory.CreateTempSubdirectory("lapscsp-apply-").FullName;
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => System.IO.Directory.Delete(_dir, recursive: true);
 
     private static string Sample(string name) => Path.Combine(RepoPaths.Samples, name);
 
@@ -53,7 +53,7 @@ public class ApplyCommandTests
     [Test]
     public void Apply_state_file_keeps_the_device_between_runs()
     {
-        var state = Path.Combine(_dir, "device.json");
+        var state = Path.Combine(_dir, "device.db");
         var first = CliRunner.Run("apply", Sample("atomic-all-succeed.xml"), "--state", state);
         first.ExitCode.Should().Be(0, first.Stderr);
         File.Exists(state).Should().BeTrue();
@@ -92,7 +92,7 @@ public class ApplyCommandTests
     [Test]
     public void Apply_with_a_corrupt_state_file_exits_2_and_leaves_the_file_alone()
     {
-        var state = Path.Combine(_dir, "device.json");
+        var state = Path.Combine(_dir, "device.db");
         File.WriteAllText(state, "{ not json");
         var result = CliRunner.Run("apply", Sample("atomic-all-succeed.xml"), "--state", state);
         result.ExitCode.Should().Be(2);

@@ -20,7 +20,7 @@ public class ArchitectureTests
     [Test]
     public void Source_projects_reference_only_the_layers_below_them()
     {
-        foreach (var csproj in Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories))
+        foreach (var csproj in System.IO.Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "src"), "*.csproj", SearchOption.AllDirectories))
         {
             var name = Path.GetFileNameWithoutExtension(csproj);
             if (!s_allowed.TryGetValue(name, out var allowed)) continue;
@@ -33,7 +33,7 @@ public class ArchitectureTests
     [Test]
     public void No_project_pins_a_package_version_outside_Directory_Packages_props()
     {
-        foreach (var csproj in Directory.EnumerateFiles(RepoPaths.Root, "*.csproj", SearchOption.AllDirectories)
+        foreach (var csproj in System.IO.Directory.EnumerateFiles(RepoPaths.Root, "*.csproj", SearchOption.AllDirectories)
                      .Where(p => !p.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
         {
             XDocument.Load(csproj).Descendants("PackageReference").Where(r => r.Attribute("Version") is not null)

@@ -9,10 +9,10 @@ public class CheckCommandTests
     private string _dir = null!;
 
     [SetUp]
-    public void SetUp() => _dir = Directory.CreateTempSubdirectory("lapscsp-check-").FullName;
+    public void SetUp() => _dir = System.IO.Directory.CreateTempSubdirectory("lapscsp-check-").FullName;
 
     [TearDown]
-    public void TearDown() => Directory.Delete(_dir, recursive: true);
+    public void TearDown() => System.IO.Directory.Delete(_dir, recursive: true);
 
     [Test]
     public void Check_passes_on_every_sample_of_the_repository()
@@ -66,7 +66,7 @@ public class CheckCommandTests
 
     private void CopySample(string name)
     {
-        foreach (var file in Directory.EnumerateFiles(RepoPaths.Samples, name + ".*"))
+        foreach (var file in System.IO.Directory.EnumerateFiles(RepoPaths.Samples, name + ".*"))
         {
             File.Copy(file, Path.Combine(_dir, Path.GetFileName(file)));
         }

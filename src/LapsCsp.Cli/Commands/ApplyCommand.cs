@@ -2,6 +2,7 @@ using System.CommandLine;
 using LapsCsp.Cli.State;
 using LapsCsp.Device;
 using LapsCsp.Device.Session;
+using LapsCsp.Storage;
 using LapsCsp.SyncML.Reading;
 using LapsCsp.SyncML.Writing;
 
@@ -13,24 +14,30 @@ internal static class ApplyCommand
     public static Command Create()
     {
         var request = new Argument<FileInfo>("request") { Description = "the SyncML package the server sends (- for standard input)" };
-        var state = new Option<FileInfo?>("--state") { Description = "a file that keeps the device between runs (created if missing)" };
+        var state = new Option<FileInfo?>("--state") { Description = "an embedded SQLite store that keeps the device between runs (created if missing)" };
+        var deviceId = new Option<string>("--device")
+        {
+            Description = "the device's id (one store can hold many devices)",
+            DefaultValueFactory = _ => "LAPSCSP-DEVICE-0001",
+        };
         var explain = new Option<bool>("--explain") { Description = "print a table of each command's status and reason on stderr" };
         var engine = new EngineOptions();
         var command = new Command("apply", "Answer a SyncML package as a Windows device: the reply goes to stdout")
         {
-            request, state, explain,
+            request, state, deviceId, explain,
         };
         engine.AddTo(command);
         command.SetAction(result =>
         {
             var settings = engine.Read(result);
             return Run(result.GetValue(request)!, result.GetValue(state), result.GetValue(explain), settings,
-                Console.OpenStandardInput(), Console.Out, Console.Error);
+                Console.OpenStandardInput(), Console.Out, Console.Error, result.GetValue(deviceId)!);
         });
         return command;
     }
 
-    public static int Run(FileInfo request, FileInfo? state, bool explain, EngineSettings settings, Stream stdin, TextWriter stdout, TextWriter stderr)
+    public static int Run(FileInfo request, FileInfo? state, bool explain, EngineSettings settings, Stream stdin, TextWriter stdout,
+        TextWriter stderr, string deviceId = "LAPSCSP-DEVICE-0001")
     {
         SyncMLReadResult read;
         if (request.Name == "-")
@@ -65,31 +72,38 @@ internal static class ApplyCommand
             return ExitCodes.Refused;
         }
 
-        var device = new SimulatedDevice(settings.DeviceOptions);
-        if (state is not null)
+        DeviceStateFile? store = null;
+        SimulatedDevice device;
+        try
         {
-            try
+            if (state is null)
             {
-                DeviceStateFile.LoadInto(device, state.FullName);
+                device = new SimulatedDevice(settings.DeviceOptions with { DeviceId = deviceId });
             }
-            catch (Exception e) when (e is IOException or System.Text.Json.JsonException or FormatException or UnauthorizedAccessException)
+            else
             {
-                stderr.WriteLine($"lapscsp: cannot read device state {state.FullName}: {e.Message}");
-                return ExitCodes.Refused;
+                store = DeviceStateFile.Open(state.FullName);
+                device = store.LoadOrCreate(deviceId, settings.DeviceOptions);
             }
         }
-
-        var reply = device.Apply(read.Message);
-        stdout.Write(SyncMLWriter.WriteToString(reply.Message));
-        stdout.WriteLine();
-        if (explain)
+        catch (LapsStoreException e)
         {
-            ExplainTable.Write(reply, stderr);
+            store?.Dispose();
+            stderr.WriteLine($"lapscsp: cannot use device state {state!.FullName}: {e.Message}");
+            return ExitCodes.Refused;
         }
 
-        if (state is not null)
+        using (store)
         {
-            DeviceStateFile.Save(device, state.FullName);
+            var reply = device.Apply(read.Message);
+            stdout.Write(SyncMLWriter.WriteToString(reply.Message));
+            stdout.WriteLine();
+            if (explain)
+            {
+                ExplainTable.Write(reply, stderr);
+            }
+
+            store?.Save(device);
         }
 
         return ExitCodes.Ok;

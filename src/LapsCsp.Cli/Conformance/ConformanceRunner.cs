@@ -28,9 +28,9 @@ internal sealed class ConformanceRunner
             {
                 found.Add(Path.GetFullPath(path));
             }
-            else if (Directory.Exists(path))
+            else if (System.IO.Directory.Exists(path))
             {
-                found.AddRange(Directory.EnumerateFiles(path, "*.xml", SearchOption.AllDirectories)
+                found.AddRange(System.IO.Directory.EnumerateFiles(path, "*.xml", SearchOption.AllDirectories)
                     .Where(f => !f.EndsWith(".expected.xml", StringComparison.OrdinalIgnoreCase) &&
                                 !f.EndsWith(".setup.xml", StringComparison.OrdinalIgnoreCase))
                     .Select(Path.GetFullPath));
@@ -123,12 +123,12 @@ internal sealed class ConformanceRunner
     {
         var directory = Path.GetDirectoryName(requestPath)!;
         var prefix = Path.GetFileNameWithoutExtension(requestPath) + ".";
-        return Directory.EnumerateFiles(directory, prefix + "*setup.xml").Order(StringComparer.Ordinal);
+        return System.IO.Directory.EnumerateFiles(directory, prefix + "*setup.xml").Order(StringComparer.Ordinal);
     }
 
     private static string SampleName(string requestPath)
     {
-        var cwd = Directory.GetCurrentDirectory();
+        var cwd = System.IO.Directory.GetCurrentDirectory();
         var relative = Path.GetRelativePath(cwd, requestPath);
         return relative.StartsWith("..", StringComparison.Ordinal) ? requestPath : relative;
     }

@@ -1,27 +1,29 @@
-using System.Text;
 using LapsCsp.Device;
+using LapsCsp.Storage;
+using LapsCsp.Storage.Devices;
 
 namespace LapsCsp.Cli.State;
 
-/// <summary>Keeps a device between CLI runs in a JSON file, written atomically (temporary file, then rename), so an
-/// interrupted run never leaves a half-written state.</summary>
-internal static class DeviceStateFile
+/// <summary>Keeps devices between CLI runs in the embedded SQLite store (<see cref="LapsStore"/>): a device's whole state is
+/// saved in one transaction after each package, so an interrupted run never leaves half of it.</summary>
+internal sealed class DeviceStateFile : IDisposable
 {
-    public static void LoadInto(SimulatedDevice device, string path)
+    private readonly LapsStore _store;
+    private readonly DeviceRepository _devices;
+
+    private DeviceStateFile(LapsStore store)
     {
-        if (!File.Exists(path)) return;
-        var json = File.ReadAllText(path, Encoding.UTF8);
-        if (string.IsNullOrWhiteSpace(json)) return;
-        device.Restore(DeviceSnapshot.FromJson(json));
+        _store = store;
+        _devices = new DeviceRepository(store);
     }
 
-    public static void Save(SimulatedDevice device, string path)
-    {
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Environment.ProcessId}.tmp");
-        File.WriteAllText(temp, device.Snapshot().ToJson(), new UTF8Encoding(false));
-        File.Move(temp, full, overwrite: true);
-    }
+    /// <summary>Opens (or creates) the store at <paramref name="path"/>.</summary>
+    /// <exception cref="LapsStoreException">The file is not a LapsCsp store, or is damaged; it is left untouched.</exception>
+    public static DeviceStateFile Open(string path) => new(LapsStore.Open(path));
+
+    public SimulatedDevice LoadOrCreate(string deviceId, DeviceOptions options) => _devices.LoadOrCreate(deviceId, () => options);
+
+    public void Save(SimulatedDevice device) => _devices.Save(device);
+
+    public void Dispose() => _store.Dispose();
 }
