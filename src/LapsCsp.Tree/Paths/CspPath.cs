@@ -30,6 +30,9 @@ public readonly struct CspPath : IEquatable<CspPath>
         Query = query;
     }
 
+    /// <summary>A path from segments that are already decoded and valid (e.g. DDF spellings of a resolved path).</summary>
+    internal static CspPath FromSegments(CspScope scope, ImmutableArray<string> segments) => new(scope, segments, null);
+
     public CspScope Scope { get; }
 
     /// <summary>Segments after the scope prefix, e.g. <c>Vendor, MSFT, LAPS</c> (for <c>./DevInfo/DevId</c>: <c>DevInfo, DevId</c>).</summary>

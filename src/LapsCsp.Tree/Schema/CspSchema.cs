@@ -60,9 +60,7 @@ public sealed class CspSchema
             node = next;
         }
 
-        var canonicalPath = path.Scope == CspScope.User ? CspPath.Parse("./User") : CspPath.Parse("./Device");
-        foreach (var s in canonical) canonicalPath = canonicalPath.Child(s);
-        resolved = new ResolvedNode(node, canonicalPath);
+        resolved = new ResolvedNode(node, CspPath.FromSegments(path.Scope, canonical.MoveToImmutable()));
         return true;
     }
 }
