@@ -1,7 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using LapsCsp.Device.Accounts;
-using LapsCsp.Passwords;
+using LapsCsp.Device.Processing;
 using LapsCsp.Tree;
 using LapsCsp.Tree.Backend;
 using LapsCsp.Tree.Commands;
@@ -9,39 +9,40 @@ using LapsCsp.Tree.Paths;
 
 namespace LapsCsp.Device.Laps;
 
-/// <summary>The device behind the tree: local accounts (Accounts CSP) and the LAPS actions (ResetPassword, ResetPasswordStatus).</summary>
+/// <summary>The device behind the tree: local accounts (Accounts CSP) and the LAPS actions (ResetPassword, ResetPasswordStatus),
+/// handing LAPS policy changes to the device's LAPS engine.</summary>
 /// <remarks>
 /// Exec on <c>Actions/ResetPassword</c> asks for a rotation: <c>ResetPasswordStatus</c> reads E_PENDING until the device
-/// runs its pending work (<see cref="RunPendingWork"/>, called by the host after the DM session, or by the policy engine),
-/// then 0 on success or the failure's HRESULT (digest C.6). The managed account is AdministratorAccountName when set,
-/// else the built-in Administrator found by RID 500 (digest C.11).
+/// runs its pending work (<see cref="RunPendingWork"/>, called by the host after the DM session) and the rotation
+/// finishes, then 0 on success or the failure's HRESULT (digest C.6; table in <see cref="HResults"/>). Writes through the
+/// Accounts CSP that would change the account LAPS manages are refused before they are staged, as Windows LAPS blocks
+/// them (digest C.5, 10031 / 10101-10104).
 /// </remarks>
 public sealed class SimulatedDeviceBackend : IDeviceBackend
 {
-    private static readonly CspPath s_lapsRoot = CspPath.Parse("./Device/Vendor/MSFT/LAPS");
+    private static readonly CspPath s_policies = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Policies");
     private static readonly CspPath s_resetPassword = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Actions/ResetPassword");
     private static readonly CspPath s_resetPasswordStatus = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Actions/ResetPasswordStatus");
     private static readonly CspPath s_accountsUsers = CspPath.Parse("./Device/Vendor/MSFT/Accounts/Users");
 
-    private readonly LapsPasswordGenerator _generator;
+    private readonly LapsEngine _engine;
     private readonly TimeProvider _time;
-    private readonly object _gate = new();
-    private TreeState _state = TreeState.Empty;
 
-    public SimulatedDeviceBackend(LocalAccountStore accounts, LapsPasswordGenerator generator, TimeProvider time)
+    internal SimulatedDeviceBackend(LocalAccountStore accounts, LapsEngine engine, TimeProvider time)
     {
         Accounts = accounts;
-        _generator = generator;
+        _engine = engine;
         _time = time;
+        _engine.PasswordRotated += (account, password) => PasswordRotated?.Invoke(account, password);
     }
 
     public LocalAccountStore Accounts { get; }
 
     /// <summary>The HRESULT Actions/ResetPasswordStatus reports.</summary>
-    public int ResetPasswordStatus { get; private set; } = HResults.SOk;
+    public int ResetPasswordStatus => _engine.ResetPasswordStatus;
 
-    /// <summary>True while a ResetPassword is waiting to run.</summary>
-    public bool ResetPending { get; private set; }
+    /// <summary>True while a ResetPassword is waiting to start.</summary>
+    public bool ResetPending => _engine.ResetPending;
 
     /// <summary>Called after every committed rotation with the account and the new password.</summary>
     public event Action<LocalAccount, string>? PasswordRotated;
@@ -50,12 +51,7 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
     {
         if (path == s_resetPassword)
         {
-            lock (_gate)
-            {
-                ResetPending = true;
-                ResetPasswordStatus = HResults.EPending;
-            }
-
+            _engine.RequestReset();
             return CspOutcome.Ok;
         }
 
@@ -67,18 +63,34 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
 
     public CspOutcome? Validate(TreeChange change, TreeState staged)
     {
+        var path = change.Path;
+        if (!path.IsUnder(s_accountsUsers) || path.Depth <= s_accountsUsers.Depth) return null;
+        var userName = path.Segments[s_accountsUsers.Depth];
+        var account = Accounts.Find(userName);
+
         // Accounts CSP: a user node may only be added for a name no local account has yet.
-        if (change.Operation == CspOperation.Add && change.Path.Parent == s_accountsUsers && Accounts.Find(change.Path.Name) is not null)
+        if (path.Depth == s_accountsUsers.Depth + 1 && change.Operation == CspOperation.Add && account is not null)
         {
-            return CspOutcome.Fail(CspFault.AlreadyExists, $"a local account named {change.Path.Name} already exists");
+            return CspOutcome.Fail(CspFault.AlreadyExists, $"a local account named {userName} already exists");
         }
 
-        return null;
+        if (account is null) return null;
+        AccountChangeKind? kind = path.Depth switch
+        {
+            _ when path.Depth == s_accountsUsers.Depth + 1 && change.Operation == CspOperation.Delete => AccountChangeKind.Delete,
+            _ when path.Depth == s_accountsUsers.Depth + 2 && path.Name == "Password" && change.Value is not null => AccountChangeKind.ChangePassword,
+            _ when path.Depth == s_accountsUsers.Depth + 2 && path.Name == "LocalUserGroup" && account.IsAdministrator
+                && !string.Equals(change.Value, "2", StringComparison.Ordinal) => AccountChangeKind.RemoveFromAdministrators,
+            _ => null,
+        };
+        return kind is { } k && Accounts.Check(account, k) is { Succeeded: false } refused
+            ? CspOutcome.Fail(CspFault.BackendFailure, $"{refused.Message} (Win32 error {refused.Win32Error})")
+            : null;
     }
 
     public void OnCommitted(ImmutableArray<TreeChange> changes, TreeState state)
     {
-        lock (_gate) _state = state;
+        _engine.OnTreeCommitted(state, changes.Any(c => c.Path.IsUnder(s_policies)));
         foreach (var change in changes)
         {
             ApplyAccountsChange(change, state);
@@ -86,58 +98,17 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
     }
 
     /// <summary>Loads the tree state the backend judges policy on (after restoring a saved device).</summary>
-    public void Observe(TreeState state)
-    {
-        lock (_gate) _state = state;
-    }
+    public void Observe(TreeState state) => _engine.ObserveTree(state);
 
     /// <summary>Restores the action status of a saved device.</summary>
-    public void RestoreStatus(int resetPasswordStatus, bool resetPending)
-    {
-        lock (_gate)
-        {
-            ResetPasswordStatus = resetPasswordStatus;
-            ResetPending = resetPending;
-        }
-    }
+    public void RestoreStatus(int resetPasswordStatus, bool resetPending) =>
+        _engine.Restore(_engine.State with { ResetPasswordStatus = resetPasswordStatus, ResetPending = resetPending });
 
-    /// <summary>Runs what the device does after a session: a requested password reset.</summary>
-    public void RunPendingWork()
-    {
-        lock (_gate)
-        {
-            if (!ResetPending) return;
-            ResetPending = false;
-            ResetPasswordStatus = Rotate(out _);
-        }
-    }
+    /// <summary>Runs what the device does after a session: a requested password reset, processing of changed policy.</summary>
+    public void RunPendingWork() => _engine.RunPendingWork();
 
-    /// <summary>The managed account: AdministratorAccountName when set, else the account with RID 500.</summary>
-    public LocalAccount? ManagedAccount()
-    {
-        var name = Policy("AdministratorAccountName");
-        return string.IsNullOrEmpty(name) ? Accounts.FindByRid(LocalAccountStore.AdministratorRid) : Accounts.Find(name);
-    }
-
-    private int Rotate(out string? password)
-    {
-        password = null;
-        var account = ManagedAccount();
-        if (account is null) return HResults.NoSuchUser;
-        var settings = new LapsPasswordSettings(
-            Complexity: PolicyInt("PasswordComplexity", 4),
-            PasswordLength: PolicyInt("PasswordLength", 14),
-            PassphraseLength: PolicyInt("PassphraseLength", 6));
-        password = _generator.Generate(settings);
-        Accounts.SetPassword(account.Name, password, _time.GetUtcNow());
-        PasswordRotated?.Invoke(account, password);
-        return HResults.SOk;
-    }
-
-    private string? Policy(string name) => _state.ValueOf(s_lapsRoot.Child("Policies").Child(name));
-
-    private int PolicyInt(string name, int fallback) =>
-        int.TryParse(Policy(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
+    /// <summary>The managed account: per policy, AdministratorAccountName, the automatic account, or RID 500.</summary>
+    public LocalAccount? ManagedAccount() => _engine.ManagedAccount();
 
     /// <summary>Accounts CSP: adding Users/NAME/Password creates the local account NAME (or sets its password);
     /// LocalUserGroup 2 puts it in Administrators, 1 in Users; deleting Users/NAME removes it.</summary>
@@ -164,7 +135,7 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
                 else Accounts.SetPassword(userName, change.Value, now);
                 break;
             case "LocalUserGroup" when Accounts.Find(userName) is { } account:
-                Accounts.Update(account with { Groups = admin ? ["Administrators"] : ["Users"] });
+                Accounts.Update(account with { Groups = admin ? [LocalAccount.AdministratorsGroup] : ["Users"] });
                 break;
         }
     }
