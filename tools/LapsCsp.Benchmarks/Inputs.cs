@@ -1,12 +1,14 @@
 namespace LapsCsp.Benchmarks;
 
 /// <summary>The measured inputs, embedded in this assembly: the wire-valid Entra ID sample of samples/ (seven Adds of the
-/// LAPS CSP document's Entra ID example) and ddf/LAPS.xml.</summary>
+/// LAPS CSP document's Entra ID example), ddf/LAPS.xml and ddf/Accounts.xml.</summary>
 internal static class Inputs
 {
     public static byte[] EntraIdSample() => Resource("laps-entra-id-backup.xml");
 
     public static byte[] LapsDdf() => Resource("LAPS.xml");
+
+    public static byte[] AccountsDdf() => Resource("Accounts.xml");
 
     private static byte[] Resource(string name)
     {
