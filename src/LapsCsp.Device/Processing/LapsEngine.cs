@@ -516,7 +516,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     {
         Log(PolicyProcessingFailed, at, $"LAPS policy processing failed with the following error code: {HResults.ToHex(hresult)} ({HResults.NameOf(hresult)}). {why}");
         _state = _state with { LastCycleResult = hresult };
-        if (trigger == Trigger.Reset) _state = _state with { ResetPasswordStatus = hresult };
+        if (trigger == Trigger.Reset && !_state.ResetPending) _state = _state with { ResetPasswordStatus = hresult };
         if (trigger == Trigger.PostAuthentication) PostAuthenticationFailed(at, hresult);
         return null;
     }
@@ -704,7 +704,8 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
             LastPasswordVersion = plan.LocalOnly ? _state.LastPasswordVersion : result.Outcome?.PasswordVersion,
             Rotations = _state.Rotations + 1,
         };
-        if (plan.Trigger == Trigger.Reset) _state = _state with { ResetPasswordStatus = HResults.SOk };
+        // A reset requested while this one ran keeps the status E_PENDING: it runs next.
+        if (plan.Trigger == Trigger.Reset && !_state.ResetPending) _state = _state with { ResetPasswordStatus = HResults.SOk };
         if (plan.Trigger == Trigger.PostAuthentication) PostAuthenticationActionsRun(plan.Policy, updated, at);
         SucceedCycle(at);
         return (updated, plan.Backup.Password);

@@ -47,7 +47,8 @@ internal static class Packages
     public static SyncMLMessage GetStatus() => Of(Get(ResetPasswordStatus));
 
     /// <summary>The status codes of the reply's commands (not the SyncHdr), in order.</summary>
-    public static IReadOnlyList<int> Codes(this DmReply reply) => [.. reply.Reports.Select(r => (int)r.Status)];
+    public static IReadOnlyList<int> Codes(this DmReply reply) =>
+        [.. reply.Reports.Where(r => !string.Equals(r.Cmd, "SyncHdr", StringComparison.Ordinal)).Select(r => (int)r.Status)];
 
     /// <summary>The Data of the Results item for a URI.</summary>
     public static string? ResultOf(this DmReply reply, string uri) => reply.Message.Commands
