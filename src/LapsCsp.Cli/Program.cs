@@ -24,5 +24,6 @@ internal static class Program
         ApplyCommand.Create(),
         CheckCommand.Create(),
         DdfCommand.Create(),
+        ServeCommand.Create(),
     };
 }

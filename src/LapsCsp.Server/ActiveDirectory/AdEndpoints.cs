@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LapsCsp.Directory.ActiveDirectory;
+using LapsCsp.Server.Hosting;
+using LapsCsp.Server.Identity;
+using LapsCsp.Server.State;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace LapsCsp.Server.ActiveDirectory;
+
+/// <summary>The AD side of hybrid-joined devices: a computer's <c>msLAPS-*</c> attributes as an LDAP reader sees them, and
+/// decryption of <c>msLAPS-EncryptedPassword</c> for an authorised principal only (digest C.12).</summary>
+/// <remarks>The caller acts as its configured <c>adAccount</c>. Encrypted blobs are readable by any domain account; decryption
+/// is granted to the blob's encryption principal and its (nested) members only. The clear <c>msLAPS-Password</c> (encryption
+/// off) is a confidential attribute: shown to Domain Admins members only, each read audited; others see it removed.</remarks>
+public static class AdEndpoints
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/ad").WithTags("Active Directory");
+        group.MapGet("/computers", List).WithSummary("Computer objects with their msLAPS-* attributes");
+        group.MapGet("/computers/{deviceId}", Get).WithSummary("One computer's msLAPS-* attributes");
+        group.MapPost("/computers/{deviceId}/decrypt", Decrypt)
+            .WithSummary("Decrypt msLAPS-EncryptedPassword (history=N for msLAPS-EncryptedPasswordHistory[N]) as the caller's AD account");
+    }
+
+    private static IResult List(HttpContext context, ServerState state)
+    {
+        if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
+        var ad = state.ActiveDirectory;
+        var canReadClear = ad.IsMemberOf(account, "Domain Admins");
+        return Results.Json(new JsonObject
+        {
+            ["domain"] = ad.DnsDomainName,
+            ["value"] = new JsonArray([.. ad.ListComputers().Select(c => (JsonNode)Attributes(c, canReadClear, state, account))]),
+        });
+    }
+
+    private static IResult Get(HttpContext context, string deviceId, ServerState state)
+    {
+        if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
+        var computer = state.ActiveDirectory.GetAttributes(deviceId);
+        if (computer is null) return Problems.NotFound($"no computer object for device '{deviceId}' in {state.ActiveDirectory.DnsDomainName}");
+        return Results.Json(Attributes(computer, state.ActiveDirectory.IsMemberOf(account, "Domain Admins"), state, account));
+    }
+
+    private static IResult Decrypt(HttpContext context, string deviceId, int? history, ServerState state)
+    {
+        if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
+        var ad = state.ActiveDirectory;
+        if (ad.GetAttributes(deviceId) is null) return Problems.NotFound($"no computer object for device '{deviceId}'");
+        try
+        {
+            var password = ad.Decrypt(deviceId, account, history ?? -1);
+            if (password is null)
+            {
+                return Problems.NotFound(history is null
+                    ? $"computer '{deviceId}' has no msLAPS-EncryptedPassword"
+                    : string.Create(CultureInfo.InvariantCulture, $"computer '{deviceId}' has no msLAPS-EncryptedPasswordHistory entry {history}"));
+            }
+
+            return Results.Json(new JsonObject
+            {
+                ["deviceId"] = deviceId,
+                ["accountName"] = password.AccountName,
+                ["password"] = password.Password,
+                ["updateTime"] = password.UpdateTime,
+                ["encryptionPrincipalSid"] = password.EncryptionPrincipalSid,
+                ["historyIndex"] = password.HistoryIndex,
+            });
+        }
+        catch (LapsDecryptionDeniedException e)
+        {
+            return Problems.Forbidden(e.Message);
+        }
+        catch (InvalidLapsBlobException e)
+        {
+            return Problems.Result(422, "urn:lapscsp:problem:invalid-blob", "The stored blob cannot be decrypted", e.Message);
+        }
+        finally
+        {
+            // Decrypt audits successes and refusals alike.
+            state.MarkChanged();
+            state.Commit(null);
+        }
+    }
+
+    private static JsonObject Attributes(AdComputerAttributes computer, bool canReadClear, ServerState state, string account)
+    {
+        var node = JsonSerializer.SerializeToNode(computer)!.AsObject();
+        if (computer.Password is not null)
+        {
+            if (canReadClear)
+            {
+                state.ActiveDirectory.RecordPasswordRead(computer.DeviceId, account);
+                state.MarkChanged();
+                state.Commit(null);
+            }
+            else
+            {
+                node.Remove(LapsAttributeNames.Password);
+                node.Remove(LapsAttributeNames.LegacyPassword);
+            }
+        }
+
+        if (computer.PasswordExpiration is { } expiry) node["passwordExpiration"] = expiry;
+        return node;
+    }
+
+    private static IResult? RequireAdAccount(HttpContext context, ServerState state, out string account)
+    {
+        account = "";
+        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
+        if (caller.Principal.AdAccount is not { } ad)
+        {
+            return Problems.Forbidden($"{Authentication.Describe(caller)} has no account in the {state.ActiveDirectory.DnsDomainName} domain (adAccount)");
+        }
+
+        account = ad;
+        return null;
+    }
+}

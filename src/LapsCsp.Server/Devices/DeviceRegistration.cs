@@ -1,0 +1,128 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json.Serialization;
+using LapsCsp.Server.Identity;
+using LapsCsp.Tree;
+
+namespace LapsCsp.Server.Devices;
+
+/// <summary>How a device is joined, which decides the directories it can back up to.</summary>
+/// <remarks>Entra LAPS supports Entra-joined and hybrid-joined devices only (001: "Microsoft Entra registered devices aren't
+/// supported"); AD backup needs a domain-joined device (000: "if you set the directory to an on-premises Active Directory and
+/// the device is not domain joined, it will accept the policy settings from Intune, but LAPS cannot successfully use that
+/// configuration").</remarks>
+[JsonConverter(typeof(JsonStringEnumConverter<JoinKind>))]
+public enum JoinKind
+{
+    EntraJoined,
+    HybridJoined,
+    WorkplaceJoined,
+}
+
+/// <summary>What the server knows about a device besides its simulated state: names, join type, OS and locale.</summary>
+/// <param name="DeviceId">The DM device id (the SyncML Target the harness addresses).</param>
+/// <param name="EntraDeviceId">The Entra deviceId: the <c>id</c> of its Graph deviceLocalCredentialInfo (digest C.13).</param>
+/// <param name="Edition">The Windows product type number (0x4 Enterprise, 0x30 Pro ...).</param>
+public sealed record DeviceRegistration(
+    string DeviceId,
+    string DeviceName,
+    string EntraDeviceId,
+    JoinKind JoinType,
+    string OsBuild,
+    int Edition,
+    string Locale,
+    DateTimeOffset CreatedDateTime)
+{
+    public const string DefaultOsBuild = "10.0.26100.2314";
+
+    public const int DefaultEdition = 0x4;
+
+    [JsonIgnore]
+    public DeviceScope Scope => new(DeviceId, EntraDeviceId);
+
+    [JsonIgnore]
+    public bool InEntra => JoinType is JoinKind.EntraJoined or JoinKind.HybridJoined;
+
+    [JsonIgnore]
+    public bool InActiveDirectory => JoinType == JoinKind.HybridJoined;
+
+    [JsonIgnore]
+    public DeviceContext Context => new(Ddf.Model.OsBuild.TryParse(OsBuild, out var build) ? build : DeviceContext.Windows11Enterprise24H2.OsBuild, Edition);
+
+    /// <summary>A stable computer name for a device id: DESKTOP- and 7 hex digits of its hash, as Windows setup names PCs.</summary>
+    public static string DefaultDeviceName(string deviceId) =>
+        "DESKTOP-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)))[..7];
+
+    /// <summary>A stable Entra deviceId for a device id (a name-based GUID), so a re-created device keeps its Entra id.</summary>
+    public static string DefaultEntraDeviceId(string deviceId)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("entra:" + deviceId));
+        hash[7] = (byte)((hash[7] & 0x0F) | 0x50);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash.AsSpan(0, 16)).ToString("D", CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>The body of <c>POST /devices</c>; every field but the id is optional.</summary>
+public sealed record DeviceCreateRequest(
+    string? DeviceId,
+    string? DeviceName = null,
+    string? EntraDeviceId = null,
+    JoinKind? JoinType = null,
+    string? OsBuild = null,
+    string? Edition = null,
+    string? Locale = null)
+{
+    /// <summary>Every problem of the request, or the registration it describes.</summary>
+    public DeviceRegistration? ToRegistration(DateTimeOffset now, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(DeviceId)) problems.Add("deviceId is required");
+        else if (DeviceId.Length > 128 || DeviceId.Any(c => char.IsControl(c) || c is '/' or '\\' or '?' or '#'))
+        {
+            problems.Add("deviceId must be at most 128 characters without control characters, '/', '\\', '?' or '#'");
+        }
+
+        // A NetBIOS computer name: 1-15 characters (digest: AD sAMAccountName is the name plus $).
+        if (DeviceName is { } name && (name.Length is 0 or > 15 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-'))))
+        {
+            problems.Add("deviceName must be 1-15 letters, digits or '-' (a NetBIOS computer name)");
+        }
+
+        if (EntraDeviceId is { } entra && !Guid.TryParse(entra, out _)) problems.Add("entraDeviceId must be a GUID");
+        if (OsBuild is { } build && !Ddf.Model.OsBuild.TryParse(build, out _)) problems.Add($"osBuild '{build}' is not a Windows build such as 10.0.26100.2314");
+        var edition = DeviceRegistration.DefaultEdition;
+        if (Edition is { } text)
+        {
+            var hex = text.StartsWith("0x", StringComparison.OrdinalIgnoreCase);
+            if (!int.TryParse(hex ? text[2..] : text, hex ? NumberStyles.HexNumber : NumberStyles.None, CultureInfo.InvariantCulture, out edition))
+            {
+                problems.Add($"edition '{text}' is not a product type number such as 0x4");
+            }
+        }
+
+        if (Locale is { } locale)
+        {
+            try
+            {
+                _ = CultureInfo.GetCultureInfo(locale, predefinedOnly: false);
+                if (locale.Length is 0 or > 20) problems.Add($"locale '{locale}' is not a language tag such as en-US");
+            }
+            catch (CultureNotFoundException)
+            {
+                problems.Add($"locale '{locale}' is not a language tag such as en-US");
+            }
+        }
+
+        if (problems.Count > 0) return null;
+        return new DeviceRegistration(
+            DeviceId!,
+            DeviceName ?? DeviceRegistration.DefaultDeviceName(DeviceId!),
+            EntraDeviceId is { } id ? Guid.Parse(id).ToString("D", CultureInfo.InvariantCulture) : DeviceRegistration.DefaultEntraDeviceId(DeviceId!),
+            JoinType ?? JoinKind.EntraJoined,
+            OsBuild ?? DeviceRegistration.DefaultOsBuild,
+            edition,
+            Locale ?? "en-US",
+            now);
+    }
+}

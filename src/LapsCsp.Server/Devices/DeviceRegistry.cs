@@ -1,0 +1,170 @@
+using System.Collections.Concurrent;
+using LapsCsp.Device;
+using LapsCsp.Server.State;
+
+namespace LapsCsp.Server.Devices;
+
+/// <summary>The devices the server hosts: loaded from the store on first use and kept in memory, created on registration or
+/// on the first message to an unknown id, saved after every message that changed them.</summary>
+public sealed class DeviceRegistry
+{
+    private const string RegistrationPrefix = "server.device.";
+    private readonly ServerState _state;
+    private readonly ConcurrentDictionary<string, HostedDevice> _loaded = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _deviceByEntraId = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _loadGate = new();
+
+    public DeviceRegistry(ServerState state)
+    {
+        _state = state;
+        foreach (var registration in List(null, int.MaxValue)) _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
+    }
+
+    public ServerState State => _state;
+
+    /// <summary>The device, loaded from the store if needed; null when it was never registered.</summary>
+    public HostedDevice? Find(string deviceId)
+    {
+        if (_loaded.TryGetValue(deviceId, out var host)) return host;
+        lock (_loadGate)
+        {
+            if (_loaded.TryGetValue(deviceId, out host)) return host;
+            var registration = _state.GetDocument<DeviceRegistration>(RegistrationPrefix + deviceId);
+            if (registration is null) return null;
+            host = Load(registration);
+            _loaded[deviceId] = host;
+            return host;
+        }
+    }
+
+    /// <summary>The device whose Entra deviceId is <paramref name="entraDeviceId"/>, or null.</summary>
+    public HostedDevice? FindByEntraId(string entraDeviceId) =>
+        _deviceByEntraId.TryGetValue(entraDeviceId, out var deviceId) ? Find(deviceId) : null;
+
+    /// <summary>What RBAC needs to place an Entra device in administrative units: both of its ids.</summary>
+    public Identity.DeviceScope ScopeForEntraId(string entraDeviceId) =>
+        new(_deviceByEntraId.TryGetValue(entraDeviceId, out var deviceId) ? deviceId : entraDeviceId, entraDeviceId);
+
+    /// <summary>Registers a new device: stores it, joins it to Entra ID (and to AD when hybrid). Null when the id is taken.</summary>
+    public HostedDevice? Create(DeviceRegistration registration)
+    {
+        lock (_loadGate)
+        {
+            if (_loaded.ContainsKey(registration.DeviceId) || _state.Store.GetSetting(RegistrationPrefix + registration.DeviceId) is not null)
+            {
+                return null;
+            }
+
+            if (registration.InEntra) _state.Entra.RegisterDevice(registration.EntraDeviceId, registration.DeviceName);
+            if (registration.InActiveDirectory && _state.ActiveDirectory.GetAttributes(registration.DeviceId) is null)
+            {
+                _state.ActiveDirectory.AddComputer(registration.DeviceId, registration.DeviceName);
+            }
+
+            _state.MarkChanged();
+            var host = Load(registration);
+            var json = host.Device.Snapshot().ToJson();
+            _state.Commit(tx =>
+            {
+                ServerState.SetDocument(tx, RegistrationPrefix + registration.DeviceId, registration);
+                _state.Devices.Save(host.Device, tx);
+            });
+            host.SavedJson = json;
+            _loaded[registration.DeviceId] = host;
+            _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
+            return host;
+        }
+    }
+
+    /// <summary>The device, created with default settings (Entra joined Windows 11 24H2 Enterprise) when unknown.</summary>
+    public HostedDevice GetOrCreate(string deviceId, out bool created)
+    {
+        created = false;
+        var host = Find(deviceId);
+        if (host is not null) return host;
+        var registration = new DeviceCreateRequest(deviceId).ToRegistration(_state.Time.GetUtcNow(), [])
+            ?? throw new ArgumentException($"'{deviceId}' is not a usable device id", nameof(deviceId));
+        host = Create(registration);
+        created = host is not null;
+        return host ?? Find(deviceId)!;
+    }
+
+    /// <summary>Stores what a message changed: the device (when its snapshot differs from the stored one), its new rotation
+    /// records and the directories, in one transaction. The caller holds the device's gate.</summary>
+    public void Save(HostedDevice host)
+    {
+        var json = host.Device.Snapshot().ToJson();
+        var deviceChanged = !string.Equals(json, host.SavedJson, StringComparison.Ordinal);
+        var rotations = 0;
+        _state.Commit(tx =>
+        {
+            if (deviceChanged) _state.Devices.Save(host.Device, tx);
+            rotations = host.SaveRotations(tx);
+        });
+        host.SavedJson = json;
+        host.RotationsSaved(rotations);
+    }
+
+    /// <summary>Deletes the device; its Entra device object goes with it and with that its LAPS credential (001 FAQ: "When
+    /// a device is deleted in Microsoft Entra ID, the LAPS credential that was tied to that device is lost").</summary>
+    public bool Delete(string deviceId)
+    {
+        lock (_loadGate)
+        {
+            var host = Find(deviceId);
+            if (host is null) return false;
+            _state.Entra.DeleteDevice(host.Registration.EntraDeviceId);
+            _state.ActiveDirectory.RemoveComputer(deviceId);
+            _state.MarkChanged();
+            _state.Commit(tx =>
+            {
+                tx.DeleteDevice(deviceId);
+                tx.SetSetting(RegistrationPrefix + deviceId, null);
+                tx.SetSetting(HostedDevice.RotationKey(deviceId), null);
+            });
+            _loaded.TryRemove(deviceId, out _);
+            _deviceByEntraId.TryRemove(host.Registration.EntraDeviceId, out _);
+            return true;
+        }
+    }
+
+    /// <summary>Registrations in device-id order after <paramref name="afterDeviceId"/>.</summary>
+    public IReadOnlyList<DeviceRegistration> List(string? afterDeviceId, int take)
+    {
+        var result = new List<DeviceRegistration>();
+        var after = afterDeviceId;
+        while (result.Count < take)
+        {
+            var ids = _state.Store.ListDeviceIdsAfter(after, Math.Min(500, take - result.Count));
+            if (ids.Count == 0) break;
+            foreach (var id in ids)
+            {
+                var registration = _loaded.TryGetValue(id, out var h) ? h.Registration : _state.GetDocument<DeviceRegistration>(RegistrationPrefix + id);
+                if (registration is not null) result.Add(registration);
+            }
+
+            after = ids[^1];
+        }
+
+        return result;
+    }
+
+    public int Count => _state.Store.CountDevices();
+
+    /// <summary>Every registered device, for the policy cycle.</summary>
+    public IEnumerable<HostedDevice> All()
+    {
+        foreach (var registration in List(null, int.MaxValue))
+        {
+            if (Find(registration.DeviceId) is { } host) yield return host;
+        }
+    }
+
+    private HostedDevice Load(DeviceRegistration registration)
+    {
+        var device = _state.Devices.LoadOrCreate(registration.DeviceId, () => new DeviceOptions { Context = registration.Context });
+        var host = new HostedDevice(registration, device, _state);
+        host.SavedJson = device.Snapshot().ToJson();
+        return host;
+    }
+}

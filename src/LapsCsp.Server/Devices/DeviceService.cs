@@ -1,0 +1,54 @@
+using LapsCsp.Device.Session;
+using LapsCsp.SyncML.Messages;
+using Microsoft.Extensions.Logging;
+
+namespace LapsCsp.Server.Devices;
+
+/// <summary>Runs work on a hosted device under its gate and stores the result: management deliveries and policy cycles.
+/// (The SyncML endpoint does the same with the session checks around it.)</summary>
+public sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService> logger)
+{
+    public DeviceRegistry Registry => registry;
+
+    /// <summary>Delivers a package the server built (a policy, an action) as its own DM session, and stores the outcome.</summary>
+    /// <remarks>A delivery is a complete session of its own, so a session a harness had open on the device is closed.</remarks>
+    public async Task<DmReply> DeliverAsync(HostedDevice host, SyncMLMessage message, string trigger, string? requestedBy, CancellationToken ct)
+    {
+        await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            host.Session.Reset();
+            var reply = host.Apply(message, trigger, requestedBy);
+            registry.Save(host);
+            logger.LogInformation("Delivered {Commands} command(s) to device {DeviceId} ({Trigger}, by {RequestedBy})",
+                message.Commands.Length, host.Registration.DeviceId, trigger, requestedBy ?? "server");
+            return reply;
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+
+    /// <summary>Runs one LAPS policy cycle on the device and stores what it changed.</summary>
+    public async Task<RotationRecord?> RunPolicyCycleAsync(HostedDevice host, CancellationToken ct)
+    {
+        await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var rotation = host.RunPolicyCycle();
+            registry.Save(host);
+            if (rotation is not null)
+            {
+                logger.LogInformation("Policy cycle rotated the password of device {DeviceId}: {Result} ({Detail})",
+                    host.Registration.DeviceId, rotation.Result, rotation.Detail);
+            }
+
+            return rotation;
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using LapsCsp.Server.Identity;
+
+namespace LapsCsp.Server.Hosting;
+
+/// <summary>How <c>lapscsp serve</c> runs. <see cref="Validate"/> lists every problem at once.</summary>
+public sealed record ServerOptions
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Where Kestrel listens; loopback unless <see cref="AllowRemote"/>.</summary>
+    public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
+
+    /// <summary>The folder of the SQLite store (<c>lapscsp.db</c>); null keeps everything in memory (tests).</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>The principals; the demo tenant when not configured.</summary>
+    public TenantConfig Tenant { get; init; } = TenantConfig.Demo;
+
+    /// <summary>Listen on non-loopback addresses too (refused with the demo principals, whose secrets are public).</summary>
+    public bool AllowRemote { get; init; }
+
+    /// <summary>The largest SyncML body accepted (HTTP 413 above it); the reader's own cap is 16 MiB.</summary>
+    public long MaxSyncMLBytes { get; init; } = 4 * 1024 * 1024;
+
+    public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>How often every device runs its LAPS policy cycle (Windows LAPS: every hour, digest C.2).</summary>
+    public TimeSpan PolicyCycleInterval { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Graph's page size when the request has no <c>$top</c>, and the largest <c>$top</c> accepted.</summary>
+    public int DefaultPageSize { get; init; } = 100;
+
+    public int MaxPageSize { get; init; } = 999;
+
+    /// <summary>json (one JSON object per line) or simple (one line of text per event).</summary>
+    public string LogFormat { get; init; } = "json";
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Urls.Count == 0) problems.Add("--urls: at least one URL is needed");
+        foreach (var url in Urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                problems.Add($"--urls: '{url}' is not an http:// or https:// URL");
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(uri.PathAndQuery.Trim('/'))) problems.Add($"--urls: '{url}' must not have a path");
+            if (uri.Scheme == "https") problems.Add($"--urls: '{url}': https needs a certificate this server does not configure; use http on loopback");
+            var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
+            if (!loopback && !AllowRemote) problems.Add($"--urls: '{url}' is not a loopback address (pass --allow-remote to listen beyond this machine)");
+            if (!loopback && AllowRemote && Tenant.IsDemo)
+            {
+                problems.Add($"--urls: '{url}' is not loopback and the demo principals have published secrets; pass --principals FILE");
+            }
+        }
+
+        if (DataDirectory is { } dir)
+        {
+            if (File.Exists(dir)) problems.Add($"--data: '{dir}' is a file, not a folder");
+            else
+            {
+                try
+                {
+                    System.IO.Directory.CreateDirectory(dir);
+                    var probe = Path.Combine(dir, ".write-probe");
+                    File.WriteAllText(probe, "");
+                    File.Delete(probe);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+                {
+                    problems.Add($"--data: '{dir}' is not a writable folder ({e.Message})");
+                }
+            }
+        }
+
+        if (MaxSyncMLBytes is < 1024 or > 16 * 1024 * 1024) problems.Add("max SyncML size must be between 1 KiB and 16 MiB (the reader's cap)");
+        if (TokenLifetime < TimeSpan.FromMinutes(1) || TokenLifetime > TimeSpan.FromDays(1)) problems.Add("token lifetime must be between 1 minute and 1 day");
+        if (PolicyCycleInterval < TimeSpan.FromSeconds(1)) problems.Add("the policy cycle interval must be at least 1 second");
+        if (DefaultPageSize < 1 || DefaultPageSize > MaxPageSize) problems.Add("the default page size must be between 1 and the maximum page size");
+        if (LogFormat is not ("json" or "simple")) problems.Add($"--log-format: '{LogFormat}' is not json or simple");
+        problems.AddRange(TenantDirectory.Validate(Tenant).Select(p => "--principals: " + p));
+        return problems;
+    }
+
+    /// <summary>The default data folder: lapscsp under the user's local application data.</summary>
+    public static string DefaultDataDirectory() =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.Create), "lapscsp");
+}

@@ -1,0 +1,232 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LapsCsp.Directory.Entra;
+using LapsCsp.Server.Devices;
+using LapsCsp.Server.Graph;
+using LapsCsp.Server.Identity;
+using LapsCsp.Server.State;
+using LapsCsp.SyncML.Messages;
+using LapsCsp.SyncML.Writing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace LapsCsp.Server.Management;
+
+/// <summary>Intune-style management under <c>/beta/deviceManagement</c> (000): LAPS policies built from settings and delivered
+/// as SyncML, the "Rotate local admin password" action (Graph beta's managedDevice <c>rotateLocalAdminPassword</c>), the managed
+/// account's details and the rotation report. Errors are in Graph's shape.</summary>
+public static class ManagementEndpoints
+{
+    private static readonly JsonSerializerOptions s_json = ServerState.Json;
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var group = endpoints.MapGroup("/beta/deviceManagement").WithTags("Intune-style management");
+        group.MapPost("/lapsPolicies", CreatePolicy).WithSummary("Create a LAPS policy from settings (Security baseline permission)");
+        group.MapGet("/lapsPolicies", ListPolicies).WithSummary("List LAPS policies");
+        group.MapGet("/lapsPolicies/{id}", GetPolicy).WithSummary("A LAPS policy");
+        group.MapGet("/lapsPolicies/{id}/syncml", PolicySyncML).WithSummary("The SyncML package the policy sends to a device");
+        group.MapDelete("/lapsPolicies/{id}", DeletePolicy).WithSummary("Delete a LAPS policy (devices keep what they received)");
+        group.MapPost("/lapsPolicies/{id}/assign", Assign).WithSummary("Assign the policy to devices and deliver it now");
+        group.MapGet("/managedDevices", ListDevices).WithSummary("Managed devices with their LAPS state");
+        group.MapGet("/managedDevices/{deviceId}", GetDevice).WithSummary("A managed device with its LAPS state");
+        group.MapPost("/managedDevices/{deviceId}/rotateLocalAdminPassword", Rotate)
+            .WithSummary("Rotate local admin password: Exec ResetPassword (Rotate Local Admin Password permission)");
+        group.MapGet("/managedDevices/{deviceId}/localAdminAccount", AccountDetails)
+            .WithSummary("The managed account: name, SID, last and next rotation; the password with includePassword=true for those allowed (audited)");
+        group.MapGet("/reports/localAdminPasswordRotations", RotationReport)
+            .WithSummary("Manual and scheduled rotations per device, with results");
+    }
+
+    private static IResult CreatePolicy(HttpContext context, LapsPolicyRequest? request, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
+        if (request is null) return GraphErrors.BadRequest(context, "The body must be a JSON object with displayName and settings.");
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(request.DisplayName)) problems.Add("displayName is required");
+        if (request.Settings is null) problems.Add("settings is required");
+        else problems.AddRange(request.Settings.Validate());
+        if (problems.Count > 0) return GraphErrors.BadRequest(context, string.Join("; ", problems));
+        var policy = policies.Create(request.DisplayName!, request.Description, request.Settings!, request.Atomic ?? true);
+        return Results.Json(policy, s_json, statusCode: 201);
+    }
+
+    private static IResult ListPolicies(HttpContext context, PolicyService policies) =>
+        Require(context, IntunePermissions.SecurityBaselinesRead, out _) ?? Results.Json(new { value = policies.List() }, s_json);
+
+    private static IResult GetPolicy(HttpContext context, string id, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesRead, out _) is { } denied) return denied;
+        return policies.Find(id) is { } policy ? Results.Json(policy, s_json) : GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
+    }
+
+    private static IResult PolicySyncML(HttpContext context, string id, string? deviceId, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesRead, out _) is { } denied) return denied;
+        if (policies.Find(id) is not { } policy) return GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
+        var message = ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId ?? "DEVICE-ID", "1");
+        return Results.Text(SyncMLWriter.WriteToString(message), SyncMLMessage.MediaType);
+    }
+
+    private static IResult DeletePolicy(HttpContext context, string id, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out _) is { } denied) return denied;
+        return policies.Delete(id) ? Results.NoContent() : GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
+    }
+
+    private static async Task<IResult> Assign(HttpContext context, string id, AssignRequest? request, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
+        if (policies.Find(id) is not { } policy) return GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
+        if (request?.DeviceIds is not { Count: > 0 } ids) return GraphErrors.BadRequest(context, "deviceIds must list at least one device.");
+        var results = await policies.AssignAsync(policy, ids, caller.Name, context.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new { value = results }, s_json);
+    }
+
+    private static IResult ListDevices(HttpContext context, DeviceRegistry registry)
+    {
+        if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
+        return Results.Json(new { value = registry.All().Select(h => Summary(h, registry.State)).ToList() }, s_json);
+    }
+
+    private static async Task<IResult> GetDevice(HttpContext context, string deviceId, DeviceRegistry registry)
+    {
+        if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
+        if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
+        await host.Gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            return Results.Json(Summary(host, registry.State), s_json);
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+
+    private static async Task<IResult> Rotate(HttpContext context, string deviceId, DeviceRegistry registry, PolicyService policies)
+    {
+        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
+        if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
+        if (!caller.Has(IntunePermissions.RotateLocalAdminPassword))
+        {
+            return GraphErrors.Forbidden(context,
+                $"{Authentication.Describe(caller)} lacks the Rotate Local Admin Password permission (Remote tasks category).");
+        }
+
+        var (delivery, rotation) = await policies.RotateAsync(host, caller.Name, context.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new { delivery, rotation }, s_json);
+    }
+
+    /// <summary>000 "View account details": the managed account, its password for those allowed to recover it, the last and
+    /// next rotation. The password needs password/read (Global Administrator, Cloud Device Administrator, Intune Service
+    /// Administrator, or a custom role with it) and each read is audited like a Graph read.</summary>
+    private static async Task<IResult> AccountDetails(HttpContext context, string deviceId, bool? includePassword, DeviceRegistry registry)
+    {
+        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
+        if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
+        var scope = host.Registration.Scope;
+        if (!caller.Has(IntunePermissions.ManagedDevicesRead) && !caller.Has(DirectoryActions.StandardRead, scope))
+        {
+            return GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} may not view this device's account details.");
+        }
+
+        if (includePassword == true && !caller.Has(DirectoryActions.PasswordRead, scope))
+        {
+            return GraphErrors.Forbidden(context,
+                $"{Authentication.Describe(caller)} may see account details but not the password (needs {DirectoryActions.PasswordRead}).");
+        }
+
+        var state = registry.State;
+        await host.Gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
+        try
+        {
+            var account = host.Device.Backend.ManagedAccount();
+            var directory = host.BackupDirectory;
+            var node = new JsonObject
+            {
+                ["deviceId"] = host.Registration.DeviceId,
+                ["deviceName"] = host.Registration.DeviceName,
+                ["backupDirectory"] = HostedDevice.BackupDirectoryName(directory) ?? "disabled",
+                ["accountName"] = account?.Name,
+                ["accountSid"] = account?.Sid,
+            };
+            if (directory == 1 && state.Entra.Get(host.Registration.EntraDeviceId) is { } info)
+            {
+                node["lastRotationDateTime"] = JsonSerializer.SerializeToNode(info.LastBackupDateTime, GraphJson.Options);
+                node["nextRotationDateTime"] = JsonSerializer.SerializeToNode(info.RefreshDateTime, GraphJson.Options);
+                node["backedUpAccountName"] = info.Credentials.IsDefaultOrEmpty ? null : info.Credentials[0].AccountName;
+                if (includePassword == true && !info.Credentials.IsDefaultOrEmpty)
+                {
+                    state.Entra.RecordPasswordRead(info.Id, caller.Name);
+                    state.MarkChanged();
+                    state.Commit(null);
+                    node["passwordBase64"] = info.Credentials[0].PasswordBase64;
+                    node["password"] = info.Credentials[0].DecodePassword();
+                }
+            }
+            else if (directory == 2 && state.ActiveDirectory.GetAttributes(host.Registration.DeviceId) is { } attributes)
+            {
+                node["lastRotationDateTime"] = JsonSerializer.SerializeToNode(
+                    host.Rotations().LastOrDefault(r => r.Result == RotationRecord.Succeeded)?.CompletedDateTime, GraphJson.Options);
+                node["nextRotationDateTime"] = attributes.PasswordExpiration is { } expiry ? JsonSerializer.SerializeToNode(expiry, GraphJson.Options) : null;
+                if (includePassword == true) node["passwordNote"] = "the password of an AD-backed device is read from AD: POST /ad/computers/{deviceId}/decrypt";
+            }
+
+            return Results.Json(node, GraphJson.Options);
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+
+    private static IResult RotationReport(HttpContext context, string? deviceId, string? trigger, string? result, DeviceRegistry registry)
+    {
+        if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
+        IEnumerable<HostedDevice> hosts = deviceId is null ? registry.All() : registry.Find(deviceId) is { } h ? [h] : [];
+        var rows = hosts.SelectMany(host => host.Rotations())
+            .Where(r => trigger is null || string.Equals(r.Trigger, trigger, StringComparison.OrdinalIgnoreCase))
+            .Where(r => result is null || string.Equals(r.Result, result, StringComparison.OrdinalIgnoreCase))
+            .OrderByDescending(r => r.CompletedDateTime)
+            .ToList();
+        var summary = new
+        {
+            total = rows.Count,
+            succeeded = rows.Count(r => r.Result == RotationRecord.Succeeded),
+            failed = rows.Count(r => r.Result == RotationRecord.Failed),
+            manual = rows.Count(r => r.Trigger == RotationTriggers.Manual),
+            scheduled = rows.Count(r => r.Trigger == RotationTriggers.Scheduled),
+            syncml = rows.Count(r => r.Trigger == RotationTriggers.SyncML),
+        };
+        return Results.Json(new { summary, value = rows }, s_json);
+    }
+
+    private static object Summary(HostedDevice host, ServerState state)
+    {
+        var info = host.Registration.InEntra ? state.Entra.Get(host.Registration.EntraDeviceId) : null;
+        var last = host.Rotations().LastOrDefault();
+        return new
+        {
+            id = host.Registration.DeviceId,
+            deviceName = host.Registration.DeviceName,
+            azureADDeviceId = host.Registration.EntraDeviceId,
+            joinType = host.Registration.JoinType,
+            osVersion = host.Registration.OsBuild,
+            backupDirectory = HostedDevice.BackupDirectoryName(host.BackupDirectory) ?? "disabled",
+            managedAccountName = host.Device.Backend.ManagedAccount()?.Name,
+            lastBackupDateTime = info?.LastBackupDateTime,
+            nextRotationDateTime = info?.RefreshDateTime,
+            lastRotation = last,
+        };
+    }
+
+    private static IResult? Require(HttpContext context, string permission, out Caller caller)
+    {
+        if (Authentication.Require(context, out caller) is { } unauthenticated) return unauthenticated;
+        return caller.Has(permission) ? null : GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} lacks the Intune permission {permission}.");
+    }
+}
+
+public sealed record AssignRequest(IReadOnlyList<string>? DeviceIds);

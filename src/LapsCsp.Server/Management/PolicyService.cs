@@ -1,0 +1,174 @@
+using System.Globalization;
+using LapsCsp.Device.Session;
+using LapsCsp.Server.Devices;
+using LapsCsp.Server.State;
+using LapsCsp.SyncML;
+
+namespace LapsCsp.Server.Management;
+
+/// <summary>What happened when a policy or an action was sent to one device.</summary>
+/// <param name="Status">delivered (every command 2xx), failed (some command refused), conflict (not sent), notFound.</param>
+public sealed record DeliveryResult(string DeviceId, string Status, string? Detail, IReadOnlyList<CommandResult> Commands);
+
+/// <summary>One Status of the device's reply, explained.</summary>
+public sealed record CommandResult(string? CmdRef, string Cmd, string? Target, int Status, string? Reason);
+
+/// <summary>Intune-style management: LAPS policies, their assignment and delivery, and the rotate action.</summary>
+public sealed class PolicyService(DeviceService devices, ServerState state)
+{
+    private const string PoliciesKey = "server.policies";
+    private readonly Lock _gate = new();
+    private long _sessions;
+
+    public IReadOnlyList<LapsPolicy> List()
+    {
+        lock (_gate) return state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+    }
+
+    public LapsPolicy? Find(string id) => List().FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
+
+    public LapsPolicy Create(string displayName, string? description, LapsPolicySettings settings, bool atomic)
+    {
+        var now = state.Time.GetUtcNow();
+        var policy = new LapsPolicy(Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture), displayName, description, settings, atomic, now, now, []);
+        Update(list => list.Add(policy));
+        return policy;
+    }
+
+    public bool Delete(string id)
+    {
+        var removed = false;
+        Update(list => removed = list.RemoveAll(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase)) > 0);
+        return removed;
+    }
+
+    /// <summary>Assigns the policy to the devices and delivers it to each now (the server plays the MDM's side of a session).</summary>
+    /// <remarks>Two policies that name different AdministratorAccountNames on one device conflict and the second is not
+    /// delivered (000 FAQ: "a conflict occurs that must be resolved before the device's account can be managed").</remarks>
+    public async Task<IReadOnlyList<DeliveryResult>> AssignAsync(LapsPolicy policy, IReadOnlyList<string> deviceIds, string requestedBy, CancellationToken ct)
+    {
+        var results = new List<DeliveryResult>();
+        var assigned = new List<string>();
+        var others = List().Where(p => p.Id != policy.Id).ToList();
+        foreach (var deviceId in deviceIds.Distinct(StringComparer.Ordinal))
+        {
+            var host = devices.Registry.Find(deviceId);
+            if (host is null)
+            {
+                results.Add(new DeliveryResult(deviceId, "notFound", $"no device '{deviceId}'", []));
+                continue;
+            }
+
+            var rival = others.FirstOrDefault(p => p.AssignedDeviceIds.Contains(deviceId, StringComparer.Ordinal)
+                && !string.Equals(p.Settings.AdministratorAccountName ?? "", policy.Settings.AdministratorAccountName ?? "", StringComparison.OrdinalIgnoreCase));
+            if (rival is not null)
+            {
+                results.Add(new DeliveryResult(deviceId, "conflict",
+                    $"policy '{rival.DisplayName}' already manages account '{rival.Settings.AdministratorAccountName ?? "(built-in Administrator)"}' on this device",
+                    []));
+                continue;
+            }
+
+            var message = ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId, NextSessionId());
+            var reply = await devices.DeliverAsync(host, message, RotationTriggers.Scheduled, requestedBy, ct).ConfigureAwait(false);
+            results.Add(Result(deviceId, reply));
+            assigned.Add(deviceId);
+        }
+
+        if (assigned.Count > 0)
+        {
+            var now = state.Time.GetUtcNow();
+            Update(list =>
+            {
+                var index = list.FindIndex(p => p.Id == policy.Id);
+                if (index >= 0)
+                {
+                    list[index] = list[index] with
+                    {
+                        AssignedDeviceIds = [.. list[index].AssignedDeviceIds.Union(assigned, StringComparer.Ordinal)],
+                        LastModifiedDateTime = now,
+                    };
+                }
+            });
+        }
+
+        return results;
+    }
+
+    /// <summary>The "Rotate local admin password" action: Exec ResetPassword in a session of its own; the device rotates
+    /// when the session ends, and the rotation (backup included) is recorded for the report.</summary>
+    public async Task<(DeliveryResult Delivery, RotationRecord? Rotation)> RotateAsync(HostedDevice host, string requestedBy, CancellationToken ct)
+    {
+        var before = host.Rotations().Count;
+        var reply = await devices.DeliverAsync(host, ManagementSyncML.RotatePassword(host.Registration.DeviceId, NextSessionId()),
+            RotationTriggers.Manual, requestedBy, ct).ConfigureAwait(false);
+        var rotations = host.Rotations();
+        return (Result(host.Registration.DeviceId, reply), rotations.Count > before ? rotations[^1] : null);
+    }
+
+    public string NextSessionId() => Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture);
+
+    private static DeliveryResult Result(string deviceId, DmReply reply)
+    {
+        var commands = reply.Reports.Where(r => r.Cmd != "SyncHdr")
+            .Select(r => new CommandResult(r.CmdRef, r.Cmd, r.Target, (int)r.Status, r.Reason))
+            .ToList();
+        var ok = reply.Reports.All(r => r.Status.IsSuccess());
+        return new DeliveryResult(deviceId, ok ? "delivered" : "failed",
+            ok ? null : reply.Reports.FirstOrDefault(r => !r.Status.IsSuccess())?.Reason, commands);
+    }
+
+    private void Update(Action<List<LapsPolicy>> change)
+    {
+        lock (_gate)
+        {
+            var list = state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+            change(list);
+            state.Store.InTransaction(tx => ServerState.SetDocument(tx, PoliciesKey, list));
+        }
+    }
+}
+
+/// <summary>Runs every device's LAPS policy cycle on the injected clock (Windows LAPS: hourly, digest C.2).</summary>
+public sealed class PolicyCycleService(DeviceService devices, Hosting.ServerOptions options, TimeProvider time,
+    Microsoft.Extensions.Logging.ILogger<PolicyCycleService> logger) : Microsoft.Extensions.Hosting.BackgroundService
+{
+    /// <summary>Raised after each cycle with the rotations it caused.</summary>
+    public event Action<IReadOnlyList<RotationRecord>>? CycleCompleted;
+
+    /// <summary>One cycle over every device; returns the rotations it caused.</summary>
+    public async Task<IReadOnlyList<RotationRecord>> RunOnceAsync(CancellationToken ct)
+    {
+        var rotations = new List<RotationRecord>();
+        foreach (var host in devices.Registry.All().ToList())
+        {
+            try
+            {
+                if (await devices.RunPolicyCycleAsync(host, ct).ConfigureAwait(false) is { } rotation) rotations.Add(rotation);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // One broken device must not stop the others' cycles.
+                Microsoft.Extensions.Logging.LoggerExtensions.LogError(logger, e, "Policy cycle of device {DeviceId} failed", host.Registration.DeviceId);
+            }
+        }
+
+        CycleCompleted?.Invoke(rotations);
+        return rotations;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.PolicyCycleInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await RunOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+}
