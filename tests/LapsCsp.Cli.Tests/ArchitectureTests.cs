@@ -15,6 +15,7 @@ public class ArchitectureTests
         ["LapsCsp.Tree"] = ["LapsCsp.Ddf"],
         ["LapsCsp.Device"] = ["LapsCsp.SyncML", "LapsCsp.Tree", "LapsCsp.Passwords", "LapsCsp.Directory", "LapsCsp.Ddf"],
         ["LapsCsp.Storage"] = ["LapsCsp.Device", "LapsCsp.Directory"],
+        ["LapsCsp.Enrollment"] = [],
         ["LapsCsp.Server"] = ["LapsCsp.Device", "LapsCsp.Storage", "LapsCsp.Directory", "LapsCsp.SyncML"],
     };
 

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+
+namespace LapsCsp.Enrollment.Server;
+
+/// <summary>The in-process CA of our enrollment server: a self-signed root made at first start and persisted by the
+/// host (PKCS#12 or PEM bytes), which issues the devices' client certificates (MDE2 §2.2.9.1; digest 1.6, 1.7).</summary>
+/// <remarks>Issued certificates: subject <c>CN=&lt;DeviceID&gt;</c> (as the PoC, e08; Fleet uses the HWDevID), EKU
+/// clientAuth, KeyUsage digitalSignature|keyEncipherment (critical), not a CA, SHA-256 with RSA, a random 127-bit
+/// serial, NotBefore five minutes before the injected time (clock skew), NotAfter after the configured validity.
+/// Issuance is serialised: one lock around the CA key.</remarks>
+public sealed class EnrollmentCertificateAuthority : IDisposable
+{
+    public const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
+
+    private static readonly TimeSpan s_backdate = TimeSpan.FromMinutes(5);
+
+    private readonly X509Certificate2 _root;
+    private readonly RSA _key;
+    private readonly Lock _gate = new();
+
+    private EnrollmentCertificateAuthority(X509Certificate2 rootWithKey)
+    {
+        _key = rootWithKey.GetRSAPrivateKey() ?? throw new ArgumentException("the CA certificate needs an RSA private key", nameof(rootWithKey));
+        _root = rootWithKey;
+        RootCertificate = X509CertificateLoader.LoadCertificate(rootWithKey.RawData);
+    }
+
+    /// <summary>The root certificate, public part only: what the provisioning document's Root/System carries.</summary>
+    public X509Certificate2 RootCertificate { get; }
+
+    /// <summary>A new root: RSA <paramref name="keySize"/>, valid from a day before <paramref name="time"/>'s now for
+    /// <paramref name="validity"/> (default 10 years), BasicConstraints CA (critical), KeyUsage keyCertSign|cRLSign.</summary>
+    public static EnrollmentCertificateAuthority Create(TimeProvider time, string subjectName = "CN=LapsCsp MDM Enrollment Root, O=LapsCsp",
+        int keySize = 2048, TimeSpan? validity = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        using var key = RSA.Create(keySize);
+        var request = new CertificateRequest(subjectName, key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = time.GetUtcNow();
+        using var root = request.CreateSelfSigned(now.AddDays(-1), now + (validity ?? TimeSpan.FromDays(3650)));
+
+        // Round-trip through PKCS#12 so that the key is exportable and owned by the certificate on every platform.
+        return LoadPkcs12(root.Export(X509ContentType.Pkcs12), null);
+    }
+
+    /// <summary>Loads a CA saved with <see cref="ExportPkcs12"/>.</summary>
+    public static EnrollmentCertificateAuthority LoadPkcs12(byte[] pkcs12, string? password)
+    {
+        ArgumentNullException.ThrowIfNull(pkcs12);
+        return new EnrollmentCertificateAuthority(
+            X509CertificateLoader.LoadPkcs12(pkcs12, password, X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet));
+    }
+
+    /// <summary>Loads a CA saved with <see cref="ExportPem"/> (a CERTIFICATE block and a PRIVATE KEY block).</summary>
+    public static EnrollmentCertificateAuthority LoadPem(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        using var fromPem = X509Certificate2.CreateFromPem(pem, pem);
+        return LoadPkcs12(fromPem.Export(X509ContentType.Pkcs12), null);
+    }
+
+    public byte[] ExportPkcs12(string? password) => _root.Export(X509ContentType.Pkcs12, password);
+
+    /// <summary>The root certificate and its unencrypted PKCS#8 key, PEM.</summary>
+    public string ExportPem() => _root.ExportCertificatePem() + "\n" + _key.ExportPkcs8PrivateKeyPem() + "\n";
+
+    /// <summary>Issues a client certificate for <paramref name="subjectPublicKeyInfo"/> with subject CN=<paramref name="commonName"/>.</summary>
+    public X509Certificate2 IssueClientCertificate(ReadOnlySpan<byte> subjectPublicKeyInfo, string commonName, DateTimeOffset now, TimeSpan validity)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(commonName);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var publicKey = PublicKey.CreateFromSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthenticationOid)], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootCertificate, true, false));
+
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        lock (_gate)
+        {
+            return request.Create(RootCertificate.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1),
+                now - s_backdate, now + validity, serial);
+        }
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to this root at <paramref name="at"/> (no revocation check).</summary>
+    public bool Verify(X509Certificate2 certificate, DateTimeOffset at)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = at.UtcDateTime;
+        chain.ChainPolicy.CustomTrustStore.Add(RootCertificate);
+        try
+        {
+            return chain.Build(certificate);
+        }
+        finally
+        {
+            foreach (var element in chain.ChainElements)
+            {
+                if (!ReferenceEquals(element.Certificate, RootCertificate) && !ReferenceEquals(element.Certificate, certificate))
+                {
+                    element.Certificate.Dispose();
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _key.Dispose();
+        _root.Dispose();
+        RootCertificate.Dispose();
+    }
+}
