@@ -101,17 +101,10 @@ public sealed record DeviceCreateRequest(
             }
         }
 
-        if (Locale is { } locale)
+        // A BCP 47 language tag such as en-US or fr-FR (the server runs with invariant globalisation, so no culture lookup).
+        if (Locale is { } locale && !System.Text.RegularExpressions.Regex.IsMatch(locale, "^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$"))
         {
-            try
-            {
-                _ = CultureInfo.GetCultureInfo(locale, predefinedOnly: false);
-                if (locale.Length is 0 or > 20) problems.Add($"locale '{locale}' is not a language tag such as en-US");
-            }
-            catch (CultureNotFoundException)
-            {
-                problems.Add($"locale '{locale}' is not a language tag such as en-US");
-            }
+            problems.Add($"locale '{locale}' is not a language tag such as en-US");
         }
 
         if (problems.Count > 0) return null;

@@ -10,7 +10,7 @@ public static class Problems
     public const string MediaType = "application/problem+json";
 
     public static IResult Result(int status, string type, string title, string? detail, JsonObject? extensions = null) =>
-        Results.Text(Document(status, type, title, detail, extensions).ToJsonString(), MediaType, statusCode: status);
+        Results.Text(Document(status, type, title, detail, extensions).ToJsonString(LapsCsp.Directory.Entra.GraphJson.Options), MediaType, statusCode: status);
 
     public static IResult Validation(IReadOnlyList<string> problems) =>
         Result(400, "urn:lapscsp:problem:invalid-request", "The request is not valid", string.Join("; ", problems),
@@ -26,7 +26,7 @@ public static class Problems
     {
         context.Response.StatusCode = status;
         context.Response.ContentType = MediaType;
-        await context.Response.WriteAsync(Document(status, type, title, detail, extensions).ToJsonString()).ConfigureAwait(false);
+        await context.Response.WriteAsync(Document(status, type, title, detail, extensions).ToJsonString(LapsCsp.Directory.Entra.GraphJson.Options)).ConfigureAwait(false);
     }
 
     private static JsonObject Document(int status, string type, string title, string? detail, JsonObject? extensions)
