@@ -132,7 +132,7 @@ public sealed class AutomaticAccountManagementTests
         result.Win32Error.Should().Be(AccountChangeResult.PolicyControlledAccount).And.Be(0x21CE);
         device.Accounts.FindBySid(before.Sid).Should().BeEquivalentTo(before);
         device.Events.Query(eventId).Should().ContainSingle();
-        LapsEventIds.LevelOf(eventId).Should().Be(Events.LapsEventLevel.Warning);
+        LapsEventIds.LevelOf(eventId).Should().Be(LapsCsp.Device.Events.LapsEventLevel.Warning);
     }
 
     [Test]

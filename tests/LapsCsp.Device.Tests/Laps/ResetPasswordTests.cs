@@ -55,7 +55,7 @@ public sealed class ResetPasswordTests
 
         compatible.Backend.ResetPasswordStatus.Should().Be(HResults.SOk);
         compatible.ManagedPassword().Should().NotBeNull().And.HaveLength(14);
-        compatible.LapsState.BackupDirectory.Should().Be(Policy.LapsBackupDirectory.Disabled, "nothing was backed up");
+        compatible.LapsState.BackupDirectory.Should().Be(LapsCsp.Device.Policy.LapsBackupDirectory.Disabled, "nothing was backed up");
         strict.Backend.ResetPasswordStatus.Should().Be(HResults.NotSupported).And.Be(unchecked((int)0x80070032));
         strict.ManagedPassword().Should().Be(before);
         strict.Events.Query(LapsEventIds.PolicyProcessingFailed).Single().Message.Should().Contain("0x80070032");

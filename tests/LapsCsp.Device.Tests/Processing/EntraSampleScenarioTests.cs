@@ -15,7 +15,7 @@ public sealed class EntraSampleScenarioTests
         SimulatedDevice? device = null;
         var recorder = new RecordingDirectory(world.EntraId, () => device?.Accounts);
         world.Directories = world.Directories with { EntraId = recorder };
-        device = world.NewDevice(new DeviceOptions { PasswordSeed = 7, JoinType = Identity.JoinType.EntraJoined });
+        device = world.NewDevice(new DeviceOptions { PasswordSeed = 7, JoinType = LapsCsp.Device.Identity.JoinType.EntraJoined });
         CreateManagedAccount(device);
         var t0 = world.Now;
 

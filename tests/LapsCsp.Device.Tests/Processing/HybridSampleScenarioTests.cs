@@ -59,7 +59,7 @@ public sealed class HybridSampleScenarioTests
     public void The_hybrid_sample_on_an_Entra_joined_device_fails_each_cycle_without_touching_the_password()
     {
         using var world = new LapsWorld();
-        var device = world.NewDevice(new DeviceOptions { JoinType = Identity.JoinType.EntraJoined, PasswordSeed = 1 });
+        var device = world.NewDevice(new DeviceOptions { JoinType = LapsCsp.Device.Identity.JoinType.EntraJoined, PasswordSeed = 1 });
         EntraSampleScenarioTests.CreateManagedAccount(device);
 
         device.Apply(Packages.Sample("laps-hybrid-ad-backup.xml"));
