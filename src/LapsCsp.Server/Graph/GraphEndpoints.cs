@@ -265,7 +265,7 @@ public static class GraphEndpoints
         var token = Base64Url.EncodeToString(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"o:{offset}")));
         var parts = context.Request.Query
             .Where(q => !string.Equals(q.Key, "$skiptoken", StringComparison.OrdinalIgnoreCase))
-            .Select(q => Uri.EscapeDataString(q.Key) + "=" + Uri.EscapeDataString(q.Value.ToString()))
+            .Select(q => Uri.EscapeDataString(q.Key).Replace("%24", "$", StringComparison.Ordinal) + "=" + Uri.EscapeDataString(q.Value.ToString()))
             .Append("$skiptoken=" + token);
         var request = context.Request;
         return $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}?{string.Join('&', parts)}";
