@@ -45,8 +45,10 @@ internal static class EnrollmentTestKit
             authenticator ?? EnrollmentAuthenticators.UsernamePassword((user, password) => user == "demo@example.test" && password == "s3cret"),
             time ?? new FakeTimeProvider(Start));
 
-    /// <summary>Routes the client's requests to the server's handlers by path, as the HTTP host will.</summary>
-    public static Func<EnrollmentHttpRequest, Task<EnrollmentHttpResponse>> Transport(EnrollmentServer server, Func<EnrollmentHttpRequest, EnrollmentHttpResponse?>? @override = null) =>
+    /// <summary>Routes the client's requests to the server's handlers by path, as the HTTP host will, and keeps every
+    /// <see cref="EnrolledDevice"/> the server returns in <paramref name="recorded"/> (the host's store).</summary>
+    public static Func<EnrollmentHttpRequest, Task<EnrollmentHttpResponse>> Transport(EnrollmentServer server,
+        Func<EnrollmentHttpRequest, EnrollmentHttpResponse?>? @override = null, List<EnrolledDevice>? recorded = null) =>
         request =>
         {
             if (@override?.Invoke(request) is { } replaced)
@@ -66,6 +68,11 @@ internal static class EnrollmentTestKit
                 EnrollmentServerOptions.EnrollmentPath => server.RequestSecurityToken(request.Body),
                 _ => null,
             };
+            if (response?.Device is { } device)
+            {
+                recorded?.Add(device);
+            }
+
             return Task.FromResult(response is null
                 ? new EnrollmentHttpResponse(404, "text/plain", "not found")
                 : new EnrollmentHttpResponse(response.StatusCode, response.ContentType, response.Body));
