@@ -75,6 +75,20 @@ public sealed record DeviceOptions
         JoinType,
         Locale);
 
+    /// <summary>These options for a device with the given identity (e.g. the one a snapshot recorded).</summary>
+    public DeviceOptions WithIdentity(DeviceIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        return this with
+        {
+            DeviceId = identity.DeviceId,
+            DeviceName = identity.DeviceName,
+            EntraDeviceId = identity.EntraDeviceId,
+            JoinType = identity.JoinType,
+            Locale = identity.Locale,
+        };
+    }
+
     public TreeOptions TreeOptions => StatusMap.TreeOptionsFor(Profile) with
     {
         Dependencies = Dependencies,
@@ -146,7 +160,9 @@ public sealed class SimulatedDevice : IDisposable
 
     public TimeProvider Time { get; }
 
-    public DeviceIdentity Identity { get; private set; }
+    /// <summary>Who the device is; it comes from <see cref="DeviceOptions"/> (a snapshot records it, see
+    /// <see cref="DeviceOptions.WithIdentity"/> to rebuild a device as it was saved).</summary>
+    public DeviceIdentity Identity { get; }
 
     public DmTree Tree { get; }
 
@@ -267,7 +283,7 @@ public sealed class SimulatedDevice : IDisposable
     };
 
     /// <summary>Restores a snapshot taken by <see cref="Snapshot"/> (older snapshots without the LAPS parts restore the tree,
-    /// accounts and reset status only).</summary>
+    /// accounts and reset status only). The identity stays the one of <see cref="Options"/>.</summary>
     public void Restore(DeviceSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -276,7 +292,6 @@ public sealed class SimulatedDevice : IDisposable
         Backend.Observe(state);
         Accounts.Clear();
         foreach (var account in snapshot.Accounts) Accounts.Add(account);
-        if (snapshot.Identity is { } identity) Identity = identity with { DeviceId = Identity.DeviceId };
         PolicyRoots.Restore(snapshot.PolicyRoots);
         if (snapshot.LogonSessions is { } sessions) LogonSessions.Restore(sessions);
         if (snapshot.Events is { } events) Events.Restore(events);

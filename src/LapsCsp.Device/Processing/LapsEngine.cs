@@ -72,6 +72,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     private RotationPlan? _inFlight;
     private TaskCompletionSource? _idle;
     private ITimer? _timer;
+    private int _disposed;
 
     public LapsEngine(
         DeviceIdentity identity,
@@ -385,6 +386,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
 
     public void Dispose()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _roots.Changed -= OnPolicyRootsChanged;
         if (ReferenceEquals(_accounts.Guard, this)) _accounts.Guard = null;
         lock (_gate)
@@ -393,8 +395,8 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
             _timer = null;
         }
 
+        // Cancelled but not disposed: a late call still reads its token (a CTS without a timer holds nothing to free).
         _shutdown.Cancel();
-        _shutdown.Dispose();
     }
 
     private void OnPolicyRootsChanged()
