@@ -35,6 +35,9 @@ public sealed record EnrollmentPolicy(
     public HashAlgorithmName CsrHashAlgorithm => HashAlgorithmOid is { } oid && SignatureAlgorithms.HashFromOid(oid) is { } hash ? hash : HashAlgorithmName.SHA1;
 }
 
+/// <summary>The body of GetPolicies: both fields nil from a first-time device (e04).</summary>
+public sealed record GetPoliciesRequest(string? LastUpdate, string? PreferredLanguage);
+
 /// <summary>Writes and reads the MS-XCEP GetPolicies exchange.</summary>
 public static class PolicyMessages
 {
@@ -61,20 +64,25 @@ public static class PolicyMessages
         return SoapEnvelope.Serialize(envelope);
     }
 
-    /// <summary>Reads GetPolicies (server side): the headers and the presented credential are what matter; the body
-    /// must be a GetPolicies element.</summary>
-    public static EnrollmentReadResult<SoapMessage<XElement>> ReadRequest(string? xml, EnrollmentReaderOptions? options = null)
+    /// <summary>Reads GetPolicies (server side): the headers and the presented credential are what matter.</summary>
+    public static EnrollmentReadResult<SoapMessage<GetPoliciesRequest>> ReadRequest(string? xml, EnrollmentReaderOptions? options = null) =>
+        ReadRequestWithEnvelope(xml, options, out _);
+
+    internal static EnrollmentReadResult<SoapMessage<GetPoliciesRequest>> ReadRequestWithEnvelope(string? xml, EnrollmentReaderOptions? options,
+        out SoapEnvelopeView? view)
     {
+        XNamespace p = EnrollmentNamespaces.PolicyNs;
         var diagnostics = new List<EnrollmentDiagnostic>();
-        var body = MessageReading.OpenBody(xml, options ?? EnrollmentReaderOptions.Strict, EnrollmentNamespaces.PolicyNs, "GetPolicies", diagnostics,
-            out var view, out var fault);
+        var body = MessageReading.OpenBody(xml, options ?? EnrollmentReaderOptions.Strict, p, "GetPolicies", diagnostics, out view, out var fault);
         if (body is null)
         {
-            return MessageReading.Finish<SoapMessage<XElement>>(null, fault, diagnostics);
+            return MessageReading.Finish<SoapMessage<GetPoliciesRequest>>(null, fault, diagnostics);
         }
 
         MessageReading.RequireRequestHeaders(view!, EnrollmentActions.GetPolicies, diagnostics);
-        return MessageReading.Finish(new SoapMessage<XElement>(view!.Headers, view.Envelope), null, diagnostics);
+        var client = body.Element(p + "client");
+        var request = new GetPoliciesRequest(SoapEnvelope.Text(client?.Element(p + "lastUpdate")), SoapEnvelope.Text(client?.Element(p + "preferredLanguage")));
+        return MessageReading.Finish(new SoapMessage<GetPoliciesRequest>(view!.Headers, request), null, diagnostics);
     }
 
     /// <summary>A GetPoliciesResponse with the structure of the docs:on-premise sample (every MS-XCEP element present,

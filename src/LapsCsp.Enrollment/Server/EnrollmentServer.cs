@@ -93,15 +93,14 @@ public sealed partial class EnrollmentServer
     /// <summary>POST on the policy URL (MS-XCEP GetPolicies, MDE2 §3.3).</summary>
     public EnrollmentServerResponse GetPolicies(string? requestXml) => Guard(EnrollmentActions.GetPoliciesResponse, () =>
     {
-        var read = PolicyMessages.ReadRequest(requestXml, _reader);
+        var read = PolicyMessages.ReadRequestWithEnvelope(requestXml, _reader, out var view);
         if (!read.Succeeded)
         {
             return MessageFormat(EnrollmentActions.GetPoliciesResponse, read.Diagnostics, RelatesToOf(requestXml));
         }
 
         var headers = read.Value.Headers;
-        var header = read.Value.Body.Elements().FirstOrDefault(e => e.Name.LocalName == "Header");
-        if (Authenticate(header, EnrollmentStage.GetPolicies, out _) is { } rejection)
+        if (Authenticate(view!.Header, EnrollmentStage.GetPolicies, out _) is { } rejection)
         {
             return Fault(rejection with { RelatesTo = headers.MessageId, Action = EnrollmentActions.GetPoliciesResponse });
         }
@@ -154,14 +153,14 @@ public sealed partial class EnrollmentServer
                 new EnrollmentErrorDetail(EnrollmentErrorType.InvalidEnrollmentData));
         }
 
-        if (CheckCertificateRequest(rst.CertificateRequest, deviceId) is { } csrProblem)
+        var csr = CheckCertificateRequest(rst.CertificateRequest, deviceId, out string? csrProblem);
+        if (csr is null)
         {
-            return Fault(Action, relatesTo, EnrollmentFaultCode.CertificateRequest, csrProblem);
+            return Fault(Action, relatesTo, EnrollmentFaultCode.CertificateRequest, csrProblem!);
         }
 
-        CertificateSigningRequest.TryReadBase64(rst.CertificateRequest, out var csr, out _);
         var now = _time.GetUtcNow();
-        using var certificate = _authority.IssueClientCertificate(csr!.SubjectPublicKeyInfo.AsSpan(), deviceId, now, _options.CertificateValidity);
+        using var certificate = _authority.IssueClientCertificate(csr.SubjectPublicKeyInfo.AsSpan(), deviceId, now, _options.CertificateValidity);
         var (deviceCredential, serverCredential) = NewDigestCredentials(deviceId);
         string store = enrollmentType == EnrollmentType.Device ? "My/System" : "My/User";
         var document = new ProvisioningDocument(
@@ -174,6 +173,7 @@ public sealed partial class EnrollmentServer
             ])
             {
                 BackCompatRetryDisabled = true,
+                SslClientCertSearchCriteria = _options.SslClientCertSearchCriteria,
                 ConnectionRetryFrequency = _options.ConnectionRetryFrequency,
                 InitialBackoffTimeMilliseconds = _options.InitialBackoffTimeMilliseconds,
                 MaxBackoffTimeMilliseconds = _options.MaxBackoffTimeMilliseconds,
@@ -208,10 +208,16 @@ public sealed partial class EnrollmentServer
         return new EnrollmentServerResponse(body, 200, null, device);
     });
 
-    /// <summary>Null when the CSR is acceptable, else why not.</summary>
-    private string? CheckCertificateRequest(string base64, string deviceId)
+    /// <summary>The CSR when it is acceptable; else null and why not.</summary>
+    private CertificateSigningRequest? CheckCertificateRequest(string base64, string deviceId, out string? problem)
     {
-        if (!CertificateSigningRequest.TryReadBase64(base64, out var csr, out var error))
+        problem = CertificateProblem(base64, deviceId, out var csr);
+        return problem is null ? csr : null;
+    }
+
+    private string? CertificateProblem(string base64, string deviceId, out CertificateSigningRequest? csr)
+    {
+        if (!CertificateSigningRequest.TryReadBase64(base64, out csr, out var error))
         {
             return error;
         }

@@ -71,6 +71,10 @@ public sealed record EnrollmentServerOptions
     /// <summary>Optional CertificateStore/My/WSTEP/Renew block; none by default (renewal is not implemented).</summary>
     public WstepRenewal? Renewal { get; init; }
 
+    /// <summary>SSLCLIENTCERTSEARCHCRITERIA of the w7 APPLICATION. Neither the PoC nor Fleet sends it and whether Windows
+    /// needs it with several client certificates is not known (digest 6, question 7): none by default.</summary>
+    public string? SslClientCertSearchCriteria { get; init; }
+
     public int? ConnectionRetryFrequency { get; init; }
 
     public int? InitialBackoffTimeMilliseconds { get; init; }

@@ -83,6 +83,35 @@ public class EnrollmentServerTests
     }
 
     [Test]
+    public void The_provisioning_document_has_the_characteristic_layout_of_e08()
+    {
+        var response = NewServer().RequestSecurityToken(Rst());
+        string ours = WstepMessages.ReadResponse(response.Body).Value!.Body.ProvisioningDocument;
+
+        static IEnumerable<string> Layout(string xml) => System.Xml.Linq.XDocument.Parse(xml).Descendants("characteristic")
+            .Select(c => string.Join("/", c.AncestorsAndSelf("characteristic").Reverse().Select(a =>
+            {
+                string type = (string)a.Attribute("type")!;
+                return type.Length == 40 && type.All(Uri.IsHexDigit) ? "<thumbprint>" : type == "DEMO MDM" || type == "LapsCsp" ? "<provider>" : type;
+            })));
+
+        Layout(ours).Should().Equal(Layout(Corpus("e08")));
+        ours.Should().StartWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?><wap-provisioningdoc version=\"1.1\">");
+    }
+
+    [Test]
+    public void An_unenrolled_device_record_keeps_when_it_left()
+    {
+        var device = NewServer().RequestSecurityToken(Rst()).Device!;
+        var gone = device.Unenroll(Start.AddDays(1));
+
+        gone.State.Should().Be(EnrollmentState.Unenrolled);
+        gone.UnenrolledAt.Should().Be(Start.AddDays(1));
+        gone.CertificateThumbprint.Should().Be(device.CertificateThumbprint);
+        UnenrollmentAlert.Type.Should().Be("com.microsoft:mdm.unenrollment.userrequest");
+    }
+
+    [Test]
     public void The_real_e06_enrolls_when_the_host_knows_its_user_and_accepts_SHA1()
     {
         var server = NewServer(authenticator: EnrollmentAuthenticators.UsernamePassword((u, p) => u == "demio" && p == "demo"));
