@@ -61,6 +61,20 @@ public sealed class RotationTriggerTests
         device.LapsState.PasswordExpirationTime.Should().Be(t0 + TimeSpan.FromDays(37), "the new age applies from the next rotation");
     }
 
+    [TestCase(true, 2, TestName = "In_AD_mode_with_expiration_protection_a_shorter_PasswordAgeDays_rotates_a_password_now_too_old_for_it")]
+    [TestCase(false, 1, TestName = "In_AD_mode_without_expiration_protection_a_shorter_PasswordAgeDays_waits_for_the_current_expiry")]
+    public void Shortening_PasswordAgeDays_in_AD_mode(bool protection, int rotations)
+    {
+        var device = _world.NewDevice();
+        var flag = ("PasswordExpirationProtectionEnabled", protection ? "True" : "False");
+        device.UseAd(ageDays: 30, flag);
+        _world.AdvanceDays(10, device);
+
+        device.UseAd(ageDays: 5, flag);
+
+        device.LapsState.Rotations.Should().Be(rotations);
+    }
+
     [Test]
     public void Naming_another_managed_account_rotates_that_account_at_once()
     {
