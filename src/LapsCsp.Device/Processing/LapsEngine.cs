@@ -1,11 +1,11 @@
-using System.Globalization;
-using System.Text;
 using LapsCsp.Ddf.Model;
+using LapsCsp.Device.AccountManagement;
 using LapsCsp.Device.Accounts;
 using LapsCsp.Device.Events;
 using LapsCsp.Device.Identity;
 using LapsCsp.Device.Laps;
 using LapsCsp.Device.Policy;
+using LapsCsp.Device.PostAuthentication;
 using LapsCsp.Directory.Backup;
 using LapsCsp.Passwords;
 using LapsCsp.Passwords.Randomness;
@@ -46,9 +46,6 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
 {
     public static readonly TimeSpan CycleInterval = TimeSpan.FromHours(1);
     public const int MaxPostAuthenticationRetriesPerBoot = 100;
-    public const int RandomNameSuffixDigits = 6;
-    private const int MaxAccountNameLength = 20;
-    private const string ManagedAccountDescription = "Local administrator account managed by Windows LAPS";
 
     private static readonly CspPath s_policies = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Policies");
 
@@ -60,7 +57,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     private readonly LapsEventLog _events;
     private readonly LapsPolicyRoots _roots;
     private readonly LapsPasswordGenerator _generator;
-    private readonly IRandomSource _random;
+    private readonly AutomaticAccountManager _automatic;
     private readonly LapsDirectories _directories;
     private readonly ResilientBackup? _entraBackup;
     private readonly ResilientBackup? _adBackup;
@@ -95,7 +92,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         _events = events;
         _roots = roots;
         _generator = generator;
-        _random = random;
+        _automatic = new AutomaticAccountManager(accounts, random);
         _directories = directories;
         _time = time;
         _settings = settings;
@@ -354,33 +351,9 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
             if (!string.Equals(account.Sid, _state.ManagedAccountSid, StringComparison.OrdinalIgnoreCase)) return null;
             var policy = ResolvePolicy();
             if (!policy.IsEnabled) return null;
-            var automatic = policy.AutomaticAccountManagement is not null;
-            var now = _time.GetUtcNow();
-            switch (change)
-            {
-                case AccountChangeKind.ChangePassword:
-                    Log(PasswordChangeBlocked, now,
-                        $"LAPS blocked an external request that tried to modify the password of the current managed account ({account.Name}).");
-                    break;
-                case AccountChangeKind.Rename or AccountChangeKind.Enable or AccountChangeKind.Disable when automatic:
-                    Log(AccountModificationBlocked, now, $"LAPS blocked an external request that tried to modify the automatically managed account ({account.Name}): {change}.");
-                    break;
-                case AccountChangeKind.ChangeSecurityDescriptor when automatic:
-                    Log(AccountSecurityDescriptorChangeBlocked, now, $"LAPS blocked an external request that tried to modify the security descriptor of the automatically managed account ({account.Name}).");
-                    break;
-                case AccountChangeKind.Delete when automatic:
-                    Log(AccountDeletionBlocked, now, $"LAPS blocked an external request that tried to delete the automatically managed account ({account.Name}).");
-                    break;
-                case AccountChangeKind.RemoveFromAdministrators when automatic:
-                    Log(AccountRemovalFromAdministratorsBlocked, now,
-                        $"LAPS blocked an external request that tried to remove the automatically managed account ({account.Name}) from the local Administrators group.");
-                    break;
-                default:
-                    return null;
-            }
-
-            return new AccountChangeResult(AccountChangeResult.PolicyControlledAccount,
-                $"The operation is not allowed because the account {account.Name} is controlled by Windows LAPS policy (ERROR_POLICY_CONTROLLED_ACCOUNT).");
+            if (ManagedAccountProtection.Blocked(account, change, policy.AutomaticAccountManagement is not null) is not { } blocked) return null;
+            Log(blocked.EventId, _time.GetUtcNow(), blocked.Message);
+            return ManagedAccountProtection.Refusal(account);
         }
     }
 
@@ -586,7 +559,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         }
 
         var newName = policy.AutomaticAccountManagement is { RandomizeName: true } automatic
-            ? RandomName(automatic.NameOrPrefix, account)
+            ? _automatic.RandomName(automatic.NameOrPrefix, account)
             : account.Name;
         AdBackupOptions? ad = policy.ActiveDirectory is { } adPolicy
             ? new AdBackupOptions(adPolicy.EncryptionEnabled, adPolicy.EncryptionPrincipal ?? AdBackupOptions.DefaultEncryptionPrincipal, adPolicy.EncryptedPasswordHistorySize)
@@ -662,7 +635,8 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     {
         if (!result.Succeeded)
         {
-            var hresult = ReportBackupFailure(plan, result, at);
+            var (hresult, events) = BackupFailureReport.For(plan.Directory, result, plan.Policy.IsLegacyMode);
+            foreach (var (id, message) in events) Log(id, at, message);
             FailCycle(at, plan.Trigger, hresult, $"The password of the managed account was not changed: {result.Message}");
             return null;
         }
@@ -671,11 +645,11 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         {
             if (plan.Directory == DirectoryKind.EntraId)
             {
-                Log(EntraUpdated, at, $"LAPS successfully updated Microsoft Entra ID with the new password (account {plan.NewName}, {Attempts(result)}).");
+                Log(EntraUpdated, at, $"LAPS successfully updated Microsoft Entra ID with the new password (account {plan.NewName}, {result.AttemptsText}).");
             }
             else
             {
-                Log(AdUpdated, at, $"LAPS successfully updated Active Directory with the new password (account {plan.NewName}, {Attempts(result)}).");
+                Log(AdUpdated, at, $"LAPS successfully updated Active Directory with the new password (account {plan.NewName}, {result.AttemptsText}).");
             }
         }
 
@@ -689,7 +663,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
 
         var updated = _accounts.Update(account with
         {
-            Name = NameIsFree(plan.NewName, account) ? plan.NewName : account.Name,
+            Name = _automatic.NameIsFree(plan.NewName, account) ? plan.NewName : account.Name,
             Password = plan.Backup.Password,
             PasswordLastSet = at,
         });
@@ -713,129 +687,14 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         return (updated, plan.Backup.Password);
     }
 
-    /// <summary>Writes the failure's events (digest C.5) and returns its HRESULT (table in HResults).</summary>
-    private int ReportBackupFailure(RotationPlan plan, BackupResult result, DateTimeOffset at)
-    {
-        var entra = plan.Directory == DirectoryKind.EntraId;
-        var message = result.Message;
-        int hresult;
-        switch (result.Verdict)
-        {
-            case BackupVerdict.CircuitOpen:
-                hresult = entra ? HResults.DirectoryUnreachable : HResults.DsServerDown;
-                break;
-            case BackupVerdict.TimedOut:
-                hresult = HResults.Timeout;
-                break;
-            case BackupVerdict.Faulted or BackupVerdict.Cancelled:
-                hresult = HResults.Fail;
-                break;
-            default:
-                var failure = result.Outcome?.Failure ?? BackupFailureKind.Unreachable;
-                hresult = entra ? EntraFailure(failure, result.Outcome?.HttpStatus, message, at) : AdFailure(failure, plan.Policy.IsLegacyMode, message, at);
-                break;
-        }
-
-        if (entra)
-        {
-            Log(EntraUpdateFailed, at, $"LAPS failed to update Microsoft Entra ID with the new password. The current password has not been modified. {message} ({Attempts(result)})");
-        }
-        else
-        {
-            Log(AdUpdateFailed, at, $"LAPS failed to update Active Directory with the new password. The current password has not been modified. {message} ({Attempts(result)})");
-        }
-
-        return hresult;
-    }
-
-    private int EntraFailure(BackupFailureKind failure, int? http, string message, DateTimeOffset at)
-    {
-        switch (failure)
-        {
-            case BackupFailureKind.Unreachable:
-                Log(EntraDiscoveryFailed, at, $"LAPS was unable to reach Microsoft Entra ID (discovery failed). {message}");
-                return HResults.DirectoryUnreachable;
-            case BackupFailureKind.Refused:
-                Log(EntraDeviceAuthenticationFailed, at, $"LAPS was unable to authenticate to Microsoft Entra ID using the device identity. {message}");
-                return HResults.HttpDenied;
-            default:
-                Log(EntraFailureResponse, at,
-                    $"Microsoft Entra ID returned a failure code. HTTP status: {http?.ToString(CultureInfo.InvariantCulture) ?? "none"}. {message}");
-                return failure switch
-                {
-                    BackupFailureKind.Throttled => HResults.HttpTooManyRequests,
-                    BackupFailureKind.LapsDisabledInTenant => HResults.HttpForbidden,
-                    BackupFailureKind.DeviceNotFound => HResults.HttpNotFound,
-                    _ => HResults.Fail,
-                };
-        }
-    }
-
-    private int AdFailure(BackupFailureKind failure, bool legacy, string message, DateTimeOffset at)
-    {
-        switch (failure)
-        {
-            case BackupFailureKind.Unreachable:
-                Log(NoWritableDomainController, at, $"LAPS was unable to find a writable domain controller. {message}");
-                return HResults.DsServerDown;
-            case BackupFailureKind.Throttled:
-                return HResults.DsBusy;
-            case BackupFailureKind.Refused when legacy:
-                Log(LegacyAttributeAccessDenied, at, $"LAPS received an LDAP_INSUFFICIENT_RIGHTS error writing the legacy LAPS password attribute. {message}");
-                return HResults.AccessDenied;
-            case BackupFailureKind.Refused:
-                Log(LdapBindFailed, at, $"LAPS failed to bind over LDAP to the domain controller (access denied). {message}");
-                return HResults.AccessDenied;
-            case BackupFailureKind.DeviceNotFound:
-                Log(AdQueryFailed, at, $"LAPS failed while querying Active Directory for the computer's state. {message}");
-                return HResults.DsNoSuchObject;
-            case BackupFailureKind.SchemaMissing:
-                Log(AdSchemaMissing, at, $"The Active Directory schema has not been updated with the necessary LAPS attributes. {message}");
-                return HResults.DsAttributeTypeUndefined;
-            case BackupFailureKind.EncryptionRequiresDomainFunctionalLevel2016:
-                Log(EncryptionRequiresDomainFunctionalLevel, at,
-                    "LAPS password encryption is required but the Active Directory domain is not yet at 2016 domain functional level. The password was not updated and no changes will be made until this is corrected.");
-                return HResults.EncryptionNotSupported;
-            case BackupFailureKind.EncryptionPrincipalAmbiguous:
-                Log(EncryptionPrincipalAmbiguous, at, $"The configured encryption principal is an isolated name, which is ambiguous; use a SID, DOMAIN\\name or name@domain. {message}");
-                return HResults.InvalidArgument;
-            case BackupFailureKind.EncryptionPrincipalUnresolvable:
-                Log(EncryptionPrincipalUnresolvable, at, $"The configured encryption principal could not be mapped to a known account. {message}");
-                return HResults.NoneMapped;
-            default:
-                return HResults.Fail;
-        }
-    }
-
     private void PostAuthenticationActionsRun(LapsPolicy policy, LocalAccount account, DateTimeOffset at)
     {
         var actions = policy.PostAuthenticationActions;
-        var done = new List<string> { "the password was reset" };
-        if (actions.HasFlag(PostAuthenticationActions.LogOff))
-        {
-            var sessions = _sessions.LogOff(account.Sid);
-            done.Add($"{sessions.Length} session(s) of {account.Name} were logged off");
-        }
-
-        if (actions.HasFlag(PostAuthenticationActions.TerminateProcesses))
-        {
-            var processes = _sessions.TerminateProcesses(account.Sid);
-            done.Add($"{processes.Length} remaining process(es) of {account.Name} were terminated");
-        }
-
+        var done = PostAuthenticationRunner.Perform(actions, account, _sessions);
         _state = _state with { PostAuthenticationDeadline = null, PostAuthenticationRetries = 0 };
-        if (actions.HasFlag(PostAuthenticationActions.Reboot))
-        {
-            done.Add("the device was rebooted");
-        }
-
+        if (actions.HasFlag(PostAuthenticationActions.Reboot)) _state = _state with { PostAuthenticationExhausted = false };
         Log(PostAuthenticationCompleted, at,
-            $"LAPS successfully reset the password of the managed account and executed the post-authentication actions (0x{(int)actions:X}): {string.Join("; ", done)}.");
-        if (actions.HasFlag(PostAuthenticationActions.Reboot))
-        {
-            _sessions.Reboot();
-            _state = _state with { PostAuthenticationRetries = 0, PostAuthenticationExhausted = false };
-        }
+            $"LAPS successfully reset the password of the managed account and executed the post-authentication actions (0x{(int)actions:X}): {done}.");
     }
 
     private void PostAuthenticationFailed(DateTimeOffset at, int hresult)
@@ -881,33 +740,15 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
             if (account is null && !automatic.RandomizeName) account = _accounts.Find(automatic.NameOrPrefix);
             if (account is null)
             {
-                var name = automatic.RandomizeName ? RandomName(automatic.NameOrPrefix, null) : automatic.NameOrPrefix;
+                var name = automatic.RandomizeName ? _automatic.RandomName(automatic.NameOrPrefix, null) : automatic.NameOrPrefix;
                 account = _accounts.Create(name, _generator.Generate(policy.PasswordSettings), administrator: true, at);
                 if (account is null) return null;
                 _state = _state with { ManagedAccountCreatedByLaps = true, ManagedAccountSid = account.Sid, ManagedAccountName = account.Name, LastBackupTime = null };
             }
         }
 
-        var desiredName = automatic.RandomizeName
-            ? (HasRandomSuffix(account.Name, automatic.NameOrPrefix) ? account.Name : RandomName(automatic.NameOrPrefix, account))
-            : automatic.NameOrPrefix;
-        var groups = account.IsAdministrator ? account.Groups : (account.Groups.IsDefault ? [] : account.Groups).Add(LocalAccount.AdministratorsGroup);
-        var shaped = account with
-        {
-            Name = NameIsFree(desiredName, account) ? desiredName : account.Name,
-            Enabled = automatic.EnableAccount,
-            Groups = groups,
-            PasswordNeverExpires = false,
-            PasswordNotRequired = false,
-            Description = account.Rid == LocalAccountStore.AdministratorRid ? account.Description : ManagedAccountDescription,
-        };
-        if (shaped.Name != account.Name || shaped.Enabled != account.Enabled || !shaped.Groups.SequenceEqual(account.Groups)
-            || shaped.PasswordNeverExpires != account.PasswordNeverExpires || shaped.PasswordNotRequired != account.PasswordNotRequired
-            || !string.Equals(shaped.Description, account.Description, StringComparison.Ordinal))
-        {
-            account = _accounts.Update(shaped);
-        }
-
+        var shaped = _automatic.Shape(account, automatic);
+        if (!ReferenceEquals(shaped, account)) account = _accounts.Update(shaped);
         return account;
     }
 
@@ -926,31 +767,6 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         _state = _state with { ManagedAccountCreatedByLaps = false, ManagedAccountSid = null, ManagedAccountName = null, LastBackupTime = null };
     }
 
-    /// <summary>NameOrPrefix plus a random numeric suffix of <see cref="RandomNameSuffixDigits"/> digits (digest Q8: the
-    /// suffix format is undocumented; six digits, the prefix cut so the name fits the 20-character SAM limit).</summary>
-    private string RandomName(string prefix, LocalAccount? current)
-    {
-        var stem = prefix.Length > MaxAccountNameLength - RandomNameSuffixDigits ? prefix[..(MaxAccountNameLength - RandomNameSuffixDigits)] : prefix;
-        while (true)
-        {
-            var name = new StringBuilder(stem);
-            for (var i = 0; i < RandomNameSuffixDigits; i++) name.Append((char)('0' + _random.NextInt32(10)));
-            var candidate = name.ToString();
-            if (NameIsFree(candidate, current) && !string.Equals(candidate, current?.Name, StringComparison.OrdinalIgnoreCase)) return candidate;
-        }
-    }
-
-    private static bool HasRandomSuffix(string name, string prefix)
-    {
-        var stem = prefix.Length > MaxAccountNameLength - RandomNameSuffixDigits ? prefix[..(MaxAccountNameLength - RandomNameSuffixDigits)] : prefix;
-        return name.Length == stem.Length + RandomNameSuffixDigits
-            && name.StartsWith(stem, StringComparison.OrdinalIgnoreCase)
-            && name.AsSpan(stem.Length).IndexOfAnyExceptInRange('0', '9') < 0;
-    }
-
-    private bool NameIsFree(string name, LocalAccount? owner) =>
-        _accounts.Find(name) is not { } existing || (owner is not null && existing.Rid == owner.Rid);
-
     private LapsPolicy ResolvePolicy()
     {
         var values = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -965,9 +781,6 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     private void Log(int id, DateTimeOffset at, string message) => _events.Write(id, at, message);
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
-
-    private static string Attempts(BackupResult result) =>
-        result.Attempts == 1 ? "1 attempt" : string.Create(CultureInfo.InvariantCulture, $"{result.Attempts} attempts");
 
     private static string Describe(RotationReasons reasons) => string.Join(", ", Enum.GetValues<RotationReasons>()
         .Where(r => r != RotationReasons.None && reasons.HasFlag(r))

@@ -1,3 +1,4 @@
+using System.Globalization;
 using LapsCsp.Directory.Backup;
 using Polly;
 using Polly.CircuitBreaker;
@@ -29,6 +30,9 @@ public enum BackupVerdict
 public sealed record BackupResult(DirectoryKind Directory, BackupVerdict Verdict, BackupOutcome? Outcome, int Attempts, string Message)
 {
     public bool Succeeded => Verdict == BackupVerdict.Answered && Outcome is { Succeeded: true };
+
+    /// <summary>"1 attempt", "3 attempts": for event messages.</summary>
+    public string AttemptsText => Attempts == 1 ? "1 attempt" : string.Create(CultureInfo.InvariantCulture, $"{Attempts} attempts");
 }
 
 /// <summary>Backs a password up through a Polly v8 pipeline: retry (backoff) around a circuit breaker around a timeout,
