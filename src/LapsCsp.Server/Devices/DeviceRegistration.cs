@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json.Serialization;
+using LapsCsp.Device.Identity;
 using LapsCsp.Server.Identity;
 using LapsCsp.Tree;
 
@@ -50,18 +49,6 @@ public sealed record DeviceRegistration(
     [JsonIgnore]
     public DeviceContext Context => new(Ddf.Model.OsBuild.TryParse(OsBuild, out var build) ? build : DeviceContext.Windows11Enterprise24H2.OsBuild, Edition);
 
-    /// <summary>A stable computer name for a device id: DESKTOP- and 7 hex digits of its hash, as Windows setup names PCs.</summary>
-    public static string DefaultDeviceName(string deviceId) =>
-        "DESKTOP-" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(deviceId)))[..7];
-
-    /// <summary>A stable Entra deviceId for a device id (a name-based GUID), so a re-created device keeps its Entra id.</summary>
-    public static string DefaultEntraDeviceId(string deviceId)
-    {
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes("entra:" + deviceId));
-        hash[7] = (byte)((hash[7] & 0x0F) | 0x50);
-        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
-        return new Guid(hash.AsSpan(0, 16)).ToString("D", CultureInfo.InvariantCulture);
-    }
 }
 
 /// <summary>The body of <c>POST /devices</c>; every field but the id is optional.</summary>
@@ -110,8 +97,8 @@ public sealed record DeviceCreateRequest(
         if (problems.Count > 0) return null;
         return new DeviceRegistration(
             DeviceId!,
-            DeviceName ?? DeviceRegistration.DefaultDeviceName(DeviceId!),
-            EntraDeviceId is { } id ? Guid.Parse(id).ToString("D", CultureInfo.InvariantCulture) : DeviceRegistration.DefaultEntraDeviceId(DeviceId!),
+            DeviceName ?? DeviceIdentity.DefaultDeviceName(DeviceId!),
+            EntraDeviceId is { } id ? Guid.Parse(id).ToString("D", CultureInfo.InvariantCulture) : DeviceIdentity.DefaultEntraDeviceId(DeviceId!),
             JoinType ?? JoinKind.EntraJoined,
             OsBuild ?? DeviceRegistration.DefaultOsBuild,
             edition,

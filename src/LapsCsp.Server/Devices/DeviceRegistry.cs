@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
 using LapsCsp.Device;
+using LapsCsp.Device.Identity;
+using LapsCsp.Device.Processing;
 using LapsCsp.Server.State;
 
 namespace LapsCsp.Server.Devices;
 
 /// <summary>The devices the server hosts: loaded from the store on first use and kept in memory, created on registration or
 /// on the first message to an unknown id, saved after every message that changed them.</summary>
-public sealed class DeviceRegistry
+public sealed class DeviceRegistry : IDisposable
 {
     private const string RegistrationPrefix = "server.device.";
     private readonly ServerState _state;
@@ -55,20 +57,18 @@ public sealed class DeviceRegistry
                 return null;
             }
 
-            if (registration.InEntra) _state.Entra.RegisterDevice(registration.EntraDeviceId, registration.DeviceName);
-            if (registration.InActiveDirectory && _state.ActiveDirectory.GetAttributes(registration.DeviceId) is null)
-            {
-                _state.ActiveDirectory.AddComputer(registration.DeviceId, registration.DeviceName);
-            }
-
-            _state.MarkChanged();
             var host = Load(registration);
+            // Joins the shared tenant (Entra- and hybrid-joined) and domain (hybrid-joined).
+            host.Device.RegisterWithDirectories();
+            _state.MarkChanged();
             var json = host.Device.Snapshot().ToJson();
+            long version = 0;
             _state.Commit(tx =>
             {
                 ServerState.SetDocument(tx, RegistrationPrefix + registration.DeviceId, registration);
-                _state.Devices.Save(host.Device, tx);
+                version = tx.SaveDevice(host.Device.Snapshot(), expectedVersion: 0);
             });
+            host.Version = version;
             host.SavedJson = json;
             _loaded[registration.DeviceId] = host;
             _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
@@ -93,14 +93,17 @@ public sealed class DeviceRegistry
     /// records and the directories, in one transaction. The caller holds the device's gate.</summary>
     public void Save(HostedDevice host)
     {
-        var json = host.Device.Snapshot().ToJson();
+        var snapshot = host.Device.Snapshot();
+        var json = snapshot.ToJson();
         var deviceChanged = !string.Equals(json, host.SavedJson, StringComparison.Ordinal);
         var rotations = 0;
+        var version = host.Version;
         _state.Commit(tx =>
         {
-            if (deviceChanged) _state.Devices.Save(host.Device, tx);
+            if (deviceChanged) version = tx.SaveDevice(snapshot, host.Version);
             rotations = host.SaveRotations(tx);
         });
+        host.Version = version;
         host.SavedJson = json;
         host.RotationsSaved(rotations);
     }
@@ -124,6 +127,7 @@ public sealed class DeviceRegistry
             });
             _loaded.TryRemove(deviceId, out _);
             _deviceByEntraId.TryRemove(host.Registration.EntraDeviceId, out _);
+            host.Dispose();
             return true;
         }
     }
@@ -160,11 +164,32 @@ public sealed class DeviceRegistry
         }
     }
 
+    /// <summary>Builds the device on the shared directories and restores its stored state, if any.</summary>
     private HostedDevice Load(DeviceRegistration registration)
     {
-        var device = _state.Devices.LoadOrCreate(registration.DeviceId, () => new DeviceOptions { Context = registration.Context });
-        var host = new HostedDevice(registration, device, _state);
-        host.SavedJson = device.Snapshot().ToJson();
-        return host;
+        var options = new DeviceOptions
+        {
+            DeviceId = registration.DeviceId,
+            DeviceName = registration.DeviceName,
+            EntraDeviceId = registration.EntraDeviceId,
+            JoinType = registration.JoinType switch
+            {
+                JoinKind.EntraJoined => JoinType.EntraJoined,
+                JoinKind.HybridJoined => JoinType.HybridJoined,
+                _ => JoinType.WorkplaceJoined,
+            },
+            Locale = registration.Locale,
+            Context = registration.Context,
+        };
+        var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
+        var stored = _state.Store.LoadDeviceRecord(registration.DeviceId);
+        if (stored is not null) device.Restore(stored.Snapshot);
+        return new HostedDevice(registration, device, _state, stored?.Version ?? 0) { SavedJson = stored is null ? null : device.Snapshot().ToJson() };
+    }
+
+    public void Dispose()
+    {
+        foreach (var host in _loaded.Values) host.Dispose();
+        _loaded.Clear();
     }
 }

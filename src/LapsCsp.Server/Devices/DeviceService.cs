@@ -30,21 +30,22 @@ public sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService
         }
     }
 
-    /// <summary>Runs one LAPS policy cycle on the device and stores what it changed.</summary>
-    public async Task<RotationRecord?> RunPolicyCycleAsync(HostedDevice host, CancellationToken ct)
+    /// <summary>Runs the LAPS work due on the device by the clock (hourly cycles, post-authentication deadlines) and stores
+    /// what it changed; returns the rotations that finished.</summary>
+    public async Task<IReadOnlyList<RotationRecord>> RunDueWorkAsync(HostedDevice host, CancellationToken ct)
     {
         await host.Gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            var rotation = host.RunPolicyCycle();
+            var rotations = host.RunDueWork();
             registry.Save(host);
-            if (rotation is not null)
+            foreach (var rotation in rotations)
             {
-                logger.LogInformation("Policy cycle rotated the password of device {DeviceId}: {Result} ({Detail})",
-                    host.Registration.DeviceId, rotation.Result, rotation.Detail);
+                logger.LogInformation("Device {DeviceId} rotated its password ({Trigger}): {Result} ({Detail})",
+                    host.Registration.DeviceId, rotation.Trigger, rotation.Result, rotation.Detail);
             }
 
-            return rotation;
+            return rotations;
         }
         finally
         {

@@ -1,17 +1,18 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using LapsCsp.Device;
 using LapsCsp.Device.Accounts;
+using LapsCsp.Device.Events;
 using LapsCsp.Device.Laps;
 using LapsCsp.Device.Session;
-using LapsCsp.Directory.Backup;
 using LapsCsp.Server.State;
-using LapsCsp.SyncML;
 using LapsCsp.SyncML.Messages;
 using LapsCsp.Tree.Paths;
 
 namespace LapsCsp.Server.Devices;
 
-/// <summary>Why a rotation happened: an administrator's action, the policy cycle, or a ResetPassword sent over SyncML.</summary>
+/// <summary>Why a rotation happened: an administrator's action, the device's own policy processing, or a ResetPassword sent
+/// over SyncML by the harness.</summary>
 public static class RotationTriggers
 {
     public const string Manual = "manual";
@@ -20,7 +21,7 @@ public static class RotationTriggers
 }
 
 /// <summary>One password rotation of a device and its outcome (the Intune rotation report's row).</summary>
-/// <param name="HResult">What Actions/ResetPasswordStatus reported: 0 on success.</param>
+/// <param name="HResult">0 on success, else the HRESULT of the device's event 10005 (also Actions/ResetPasswordStatus for a reset).</param>
 public sealed record RotationRecord(
     string DeviceId,
     string DeviceName,
@@ -40,34 +41,31 @@ public sealed record RotationRecord(
     public string HResultHex => "0x" + HResult.ToString("X8", CultureInfo.InvariantCulture);
 }
 
-/// <summary>A simulated device as the server hosts it: its registration, its DM session across requests, one gate so
-/// that its messages run one at a time, and the bridge between its LAPS actions and the directories.</summary>
-/// <remarks>
-/// <para>Integration seam. The device of <c>src/LapsCsp.Device</c> rotates the managed password and reports it through
-/// <see cref="SimulatedDeviceBackend.PasswordRotated"/>; it does not yet back up, process policy on a schedule, nor know its
-/// join type. Until it does, this class does those three things for it: it backs each rotation up to the directory
-/// <c>Policies/BackupDirectory</c> names (1 Entra ID, 2 AD, digest C.4), and <see cref="RunPolicyCycle"/> rotates when the
-/// policy is on and the managed account has no current backup or its backup has expired (digest C.2: hourly and on policy
-/// change). Known difference from Windows: the local password is set before the backup (Windows backs up first, digest C.5).
-/// When the device takes these over (directories in its options, a policy-processing call), the bodies of
-/// <see cref="OnRotated"/> and <see cref="RunPolicyCycle"/> shrink to calling it, and nothing outside this class changes.</para>
-/// </remarks>
-public sealed class HostedDevice
+/// <summary>A simulated device as the server hosts it: its registration, its DM session across requests, one gate so that
+/// its work runs one piece at a time, and the rotation history read off its LAPS event log.</summary>
+/// <remarks>The device does the Windows LAPS work itself (policy processing, backup to the shared directories before the
+/// local change, events); the server gives it the shared tenant and domain, drives its hourly cycle
+/// (<see cref="RunDueWork"/>) and turns its events into rotation records: an attempt starts with event 10014
+/// (administrator-requested reset) or 10015 (password update needed), succeeds when the device reports the new password,
+/// fails with event 10005 and its HRESULT (digest C.5).</remarks>
+public sealed partial class HostedDevice : IDisposable
 {
     private static readonly CspPath s_policies = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Policies");
-    private const string ResetPasswordSuffix = "/LAPS/Actions/ResetPassword";
 
     private readonly ServerState _state;
+    private readonly Lock _recordsGate = new();
     private readonly List<RotationRecord> _unsavedRotations = [];
-    private string? _trigger;
+    private string _context = RotationTriggers.Scheduled;
     private string? _requestedBy;
-    private RotationRecord? _lastRotation;
+    private Attempt? _attempt;
 
-    internal HostedDevice(DeviceRegistration registration, SimulatedDevice device, ServerState state)
+    internal HostedDevice(DeviceRegistration registration, SimulatedDevice device, ServerState state, long version)
     {
         Registration = registration;
         Device = device;
         _state = state;
+        Version = version;
+        Device.Events.Written += OnEvent;
         Device.Backend.PasswordRotated += OnRotated;
     }
 
@@ -75,21 +73,21 @@ public sealed class HostedDevice
 
     public SimulatedDevice Device { get; }
 
-    /// <summary>Held while a message runs: the device answers one message at a time.</summary>
+    /// <summary>Held while the device works: it answers one message at a time.</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
     internal DmSessionState Session { get; } = new();
+
+    /// <summary>The stored row's version (0: not stored yet), for the store's optimistic check.</summary>
+    internal long Version { get; set; }
 
     /// <summary>The snapshot JSON last stored, to skip writes when a message changed nothing.</summary>
     internal string? SavedJson { get; set; }
 
     public string? PolicyValue(string name) => Device.Tree.State.ValueOf(s_policies.Child(name));
 
-    public int PolicyInt(string name, int fallback) =>
-        int.TryParse(PolicyValue(name), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : fallback;
-
-    /// <summary>CSP BackupDirectory: 0 disabled (default), 1 Entra ID, 2 AD.</summary>
-    public int BackupDirectory => PolicyInt("BackupDirectory", 0);
+    /// <summary>The effective BackupDirectory (CSP root first, digest C.3): 0 disabled, 1 Entra ID, 2 AD.</summary>
+    public int BackupDirectory => (int)Device.Policy.BackupDirectory;
 
     public static string? BackupDirectoryName(int value) => value switch
     {
@@ -98,84 +96,38 @@ public sealed class HostedDevice
         _ => null,
     };
 
-    /// <summary>Answers a message as the device, then runs what it asked for (a reset) and the policy cycle a policy change
-    /// triggers. The caller holds <see cref="Gate"/>.</summary>
+    /// <summary>Answers a message as the device; the device then runs what it asked for (a reset, processing of changed
+    /// policy). The caller holds <see cref="Gate"/>.</summary>
     public DmReply Apply(SyncMLMessage message, string trigger, string? requestedBy)
     {
-        var policyBefore = PolicySignature();
-        _trigger = trigger;
+        _context = trigger;
         _requestedBy = requestedBy;
-        _lastRotation = null;
-        var requestedAt = _state.Time.GetUtcNow();
         try
         {
-            var reply = Device.Apply(message);
-            var resetAsked = reply.Reports.Any(r => string.Equals(r.Cmd, "Exec", StringComparison.Ordinal)
-                && r.Target is { } target && target.EndsWith(ResetPasswordSuffix, StringComparison.OrdinalIgnoreCase)
-                && r.Status.IsSuccess());
-            if (resetAsked && _lastRotation is null && Device.Backend.ResetPasswordStatus != HResults.SOk)
-            {
-                Record(trigger, requestedAt, RotationRecord.Failed, Device.Backend.ResetPasswordStatus, Device.Backend.ManagedAccount()?.Name,
-                    ResetFailure(Device.Backend.ResetPasswordStatus));
-            }
-
-            if (!string.Equals(policyBefore, PolicySignature(), StringComparison.Ordinal)) RunPolicyCycle();
-            return reply;
+            return Device.Apply(message);
         }
         finally
         {
-            _trigger = null;
+            _context = RotationTriggers.Scheduled;
             _requestedBy = null;
         }
     }
 
-    /// <summary>One LAPS policy processing cycle (digest C.2): with a backup directory set and the managed account present,
-    /// rotate when nothing is backed up for it yet or its expiry has passed. The caller holds <see cref="Gate"/>.</summary>
-    /// <returns>The rotation it caused, if any.</returns>
-    public RotationRecord? RunPolicyCycle()
+    /// <summary>Runs the hourly policy cycles (and post-authentication deadlines) due by the clock (digest C.2). The caller
+    /// holds <see cref="Gate"/>. Returns the rotations that finished meanwhile.</summary>
+    public IReadOnlyList<RotationRecord> RunDueWork()
     {
-        var directory = BackupDirectory;
-        if (directory is not (1 or 2)) return null;
-        var account = Device.Backend.ManagedAccount();
-        if (account is null) return null;
-        var now = _state.Time.GetUtcNow();
-        DateTimeOffset? expiry;
-        bool backedUp;
-        if (directory == 1)
-        {
-            var info = _state.Entra.Get(Registration.EntraDeviceId);
-            backedUp = info is not null && !info.Credentials.IsDefaultOrEmpty
-                && string.Equals(info.Credentials[0].AccountSid, account.Sid, StringComparison.OrdinalIgnoreCase);
-            expiry = info?.RefreshDateTime;
-        }
-        else
-        {
-            var attributes = _state.ActiveDirectory.GetAttributes(Registration.DeviceId);
-            backedUp = attributes?.CurrentPasswordVersion is not null;
-            expiry = attributes?.PasswordExpiration;
-        }
-
-        if (backedUp && expiry is { } e && e > now) return null;
-        var trigger = _trigger;
-        _trigger = RotationTriggers.Scheduled;
-        _lastRotation = null;
-        try
-        {
-            Device.Backend.Execute(CspPath.Parse("./Device/Vendor/MSFT/LAPS/Actions/ResetPassword"), null);
-            Device.Backend.RunPendingWork();
-            return _lastRotation;
-        }
-        finally
-        {
-            _trigger = trigger;
-        }
+        int before;
+        lock (_recordsGate) before = _unsavedRotations.Count;
+        Device.RunDueWork();
+        lock (_recordsGate) return [.. _unsavedRotations.Skip(before)];
     }
 
     /// <summary>The rotation history kept with the device, oldest first (stored ones and those not stored yet).</summary>
     public IReadOnlyList<RotationRecord> Rotations()
     {
         var stored = _state.GetDocument<List<RotationRecord>>(RotationKey(Registration.DeviceId)) ?? [];
-        lock (_unsavedRotations) return [.. stored, .. _unsavedRotations];
+        lock (_recordsGate) return [.. stored, .. _unsavedRotations];
     }
 
     /// <summary>Stores the rotations not yet stored, in the caller's transaction; returns how many, to pass to
@@ -183,7 +135,7 @@ public sealed class HostedDevice
     internal int SaveRotations(Storage.LapsStoreTransaction tx)
     {
         List<RotationRecord> pending;
-        lock (_unsavedRotations)
+        lock (_recordsGate)
         {
             if (_unsavedRotations.Count == 0) return 0;
             pending = [.. _unsavedRotations];
@@ -202,70 +154,80 @@ public sealed class HostedDevice
 
     internal void RotationsSaved(int count)
     {
-        lock (_unsavedRotations) _unsavedRotations.RemoveRange(0, Math.Min(count, _unsavedRotations.Count));
+        lock (_recordsGate) _unsavedRotations.RemoveRange(0, Math.Min(count, _unsavedRotations.Count));
+    }
+
+    internal bool HasUnsavedRotations
+    {
+        get
+        {
+            lock (_recordsGate) return _unsavedRotations.Count > 0;
+        }
     }
 
     internal static string RotationKey(string deviceId) => "server.rotations." + deviceId;
 
+    public void Dispose()
+    {
+        Device.Events.Written -= OnEvent;
+        Device.Backend.PasswordRotated -= OnRotated;
+        Device.Dispose();
+        Gate.Dispose();
+    }
+
+    private void OnEvent(LapsEvent e)
+    {
+        lock (_recordsGate)
+        {
+            switch (e.Id)
+            {
+                case LapsEventIds.AdministratorRequestedReset:
+                    _attempt = new Attempt(_context == RotationTriggers.Scheduled ? RotationTriggers.SyncML : _context, e.TimeCreated, _requestedBy);
+                    break;
+                case LapsEventIds.PasswordUpdateNeeded when _attempt is null:
+                    _attempt = new Attempt(RotationTriggers.Scheduled, e.TimeCreated, null);
+                    break;
+                case LapsEventIds.EntraUpdated or LapsEventIds.AdUpdated:
+                    // The directory holds a new credential and its audit record, whatever happens locally next.
+                    _state.MarkChanged();
+                    if (_attempt is not null) _attempt = _attempt with { Backup = e.Message };
+                    break;
+                case LapsEventIds.PolicyProcessingFailed when _attempt is not null:
+                    var hresult = HResultPattern().Match(e.Message) is { Success: true } m
+                        ? unchecked((int)uint.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+                        : HResults.Fail;
+                    Close(RotationRecord.Failed, hresult, Device.Backend.ManagedAccount()?.Name, e.Message, e.TimeCreated);
+                    break;
+            }
+        }
+    }
+
     private void OnRotated(LocalAccount account, string password)
     {
-        var now = _state.Time.GetUtcNow();
-        var trigger = _trigger ?? RotationTriggers.SyncML;
-        var directory = BackupDirectory;
-        var ageDays = Math.Clamp(PolicyInt("PasswordAgeDays", 30), 1, 365);
-        var backup = new PasswordBackup(
-            directory == 1 ? Registration.EntraDeviceId : Registration.DeviceId,
-            Registration.DeviceName,
-            account.Name,
-            account.Sid,
-            password,
-            now,
-            now.AddDays(ageDays),
-            directory == 2
-                ? new AdBackupOptions(
-                    !string.Equals(PolicyValue("ADPasswordEncryptionEnabled"), "false", StringComparison.OrdinalIgnoreCase),
-                    PolicyValue("ADPasswordEncryptionPrincipal") is { Length: > 0 } principal ? principal : AdBackupOptions.DefaultEncryptionPrincipal,
-                    Math.Clamp(PolicyInt("ADEncryptedPasswordHistorySize", 0), 0, AdBackupOptions.MaxEncryptedHistorySize))
-                : null);
-        IBackupDirectory? target = directory switch
+        lock (_recordsGate)
         {
-            1 when Registration.InEntra => _state.Entra,
-            2 when Registration.InActiveDirectory => _state.ActiveDirectory,
-            _ => null,
-        };
-        string detail;
-        var result = RotationRecord.Succeeded;
-        if (target is null)
-        {
-            detail = directory is 1 or 2
-                ? $"not backed up: a {Registration.JoinType} device cannot back up to {BackupDirectoryName(directory)}"
-                : "not backed up: BackupDirectory is 0 (disabled)";
-        }
-        else
-        {
-            // The directories are in memory; a fault injected with a delay waits on the injected TimeProvider.
-            var outcome = target.BackupAsync(backup, CancellationToken.None).GetAwaiter().GetResult();
-            detail = outcome.Message;
-            if (!outcome.Succeeded) result = RotationRecord.Failed;
-            _state.MarkChanged();
+            _attempt ??= new Attempt(RotationTriggers.Scheduled, _state.Time.GetUtcNow(), null);
+            Close(RotationRecord.Succeeded, HResults.SOk, account.Name,
+                _attempt.Backup ?? (BackupDirectory == 0 ? "rotated locally; BackupDirectory is 0, nothing was backed up" : null), _state.Time.GetUtcNow());
         }
 
-        _lastRotation = Record(trigger, now, result, result == RotationRecord.Succeeded ? HResults.SOk : HResults.Fail, account.Name, detail);
+        // The directory now holds a new credential and its audit record.
+        _state.MarkChanged();
     }
 
-    private RotationRecord Record(string trigger, DateTimeOffset requestedAt, string result, int hresult, string? account, string detail)
+    private void Close(string result, int hresult, string? account, string? detail, DateTimeOffset at)
     {
-        var record = new RotationRecord(Registration.DeviceId, Registration.DeviceName, trigger, requestedAt, _state.Time.GetUtcNow(),
-            result, hresult, account, BackupDirectoryName(BackupDirectory), detail, _requestedBy);
-        lock (_unsavedRotations) _unsavedRotations.Add(record);
-        return record;
+        var attempt = _attempt!;
+        _attempt = null;
+        _unsavedRotations.Add(new RotationRecord(Registration.DeviceId, Registration.DeviceName, attempt.Trigger, attempt.Started, at, result, hresult,
+            account, BackupDirectoryName(BackupDirectory), detail, attempt.RequestedBy));
     }
 
-    private static string ResetFailure(int hresult) => hresult == HResults.NoSuchUser
-        ? "the managed account does not exist on the device (HRESULT_FROM_WIN32(ERROR_NO_SUCH_USER))"
-        : "the device reported a failure";
+    [GeneratedRegex("0x([0-9A-Fa-f]{8})")]
+    private static partial Regex HResultPattern();
 
-    private string PolicySignature() =>
-        string.Join('\n', Device.Tree.State.Nodes.Where(n => n.Key.StartsWith(s_policies.ToString(), StringComparison.Ordinal))
-            .Select(n => n.Key + "=" + n.Value));
+    private sealed record Attempt(string Trigger, DateTimeOffset Started, string? RequestedBy)
+    {
+        public string? Backup { get; init; }
+    }
 }

@@ -25,8 +25,9 @@ public sealed record ServerOptions
 
     public TimeSpan TokenLifetime { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>How often every device runs its LAPS policy cycle (Windows LAPS: every hour, digest C.2).</summary>
-    public TimeSpan PolicyCycleInterval { get; init; } = TimeSpan.FromHours(1);
+    /// <summary>How often the server lets devices run the LAPS work due by the clock. Each device keeps its own hourly
+    /// cycle (Windows LAPS: every hour, digest C.2); this is how late at most a cycle runs.</summary>
+    public TimeSpan PolicyCycleInterval { get; init; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Graph's page size when the request has no <c>$top</c>, and the largest <c>$top</c> accepted.</summary>
     public int DefaultPageSize { get; init; } = 100;

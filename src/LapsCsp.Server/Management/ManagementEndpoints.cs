@@ -166,11 +166,12 @@ public static class ManagementEndpoints
                     node["password"] = info.Credentials[0].DecodePassword();
                 }
             }
-            else if (directory == 2 && state.ActiveDirectory.GetAttributes(host.Registration.DeviceId) is { } attributes)
+            else if (directory == 2)
             {
-                node["lastRotationDateTime"] = JsonSerializer.SerializeToNode(
-                    host.Rotations().LastOrDefault(r => r.Result == RotationRecord.Succeeded)?.CompletedDateTime, GraphJson.Options);
-                node["nextRotationDateTime"] = attributes.PasswordExpiration is { } expiry ? JsonSerializer.SerializeToNode(expiry, GraphJson.Options) : null;
+                // AD mode: the expiry lives in msLAPS-PasswordExpirationTime (digest C.2); the status reads it.
+                var status = host.Device.LapsStatus();
+                node["lastRotationDateTime"] = status.LastPasswordUpdateTime is { } set ? JsonSerializer.SerializeToNode(set, GraphJson.Options) : null;
+                node["nextRotationDateTime"] = status.NextRotation is { } next ? JsonSerializer.SerializeToNode(next, GraphJson.Options) : null;
                 if (includePassword == true) node["passwordNote"] = "the password of an AD-backed device is read from AD: POST /ad/computers/{deviceId}/decrypt";
             }
 
@@ -189,7 +190,10 @@ public static class ManagementEndpoints
         var rows = hosts.SelectMany(host => host.Rotations())
             .Where(r => trigger is null || string.Equals(r.Trigger, trigger, StringComparison.OrdinalIgnoreCase))
             .Where(r => result is null || string.Equals(r.Result, result, StringComparison.OrdinalIgnoreCase))
-            .OrderByDescending(r => r.CompletedDateTime)
+            .Select((r, i) => (Row: r, Index: i))
+            .OrderByDescending(x => x.Row.CompletedDateTime)
+            .ThenByDescending(x => x.Index)
+            .Select(x => x.Row)
             .ToList();
         var summary = new
         {

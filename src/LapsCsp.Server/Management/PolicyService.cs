@@ -129,7 +129,8 @@ public sealed class PolicyService(DeviceService devices, ServerState state)
     }
 }
 
-/// <summary>Runs every device's LAPS policy cycle on the injected clock (Windows LAPS: hourly, digest C.2).</summary>
+/// <summary>Lets every device run the LAPS work due by the injected clock (each device keeps its own hourly schedule,
+/// digest C.2); the service wakes every <see cref="Hosting.ServerOptions.PolicyCycleInterval"/> to drive them.</summary>
 public sealed class PolicyCycleService(DeviceService devices, Hosting.ServerOptions options, TimeProvider time,
     Microsoft.Extensions.Logging.ILogger<PolicyCycleService> logger) : Microsoft.Extensions.Hosting.BackgroundService
 {
@@ -144,7 +145,7 @@ public sealed class PolicyCycleService(DeviceService devices, Hosting.ServerOpti
         {
             try
             {
-                if (await devices.RunPolicyCycleAsync(host, ct).ConfigureAwait(false) is { } rotation) rotations.Add(rotation);
+                rotations.AddRange(await devices.RunDueWorkAsync(host, ct).ConfigureAwait(false));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

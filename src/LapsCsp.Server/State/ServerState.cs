@@ -3,7 +3,6 @@ using LapsCsp.Directory.ActiveDirectory;
 using LapsCsp.Directory.Entra;
 using LapsCsp.Server.Identity;
 using LapsCsp.Storage;
-using LapsCsp.Storage.Devices;
 
 namespace LapsCsp.Server.State;
 
@@ -26,7 +25,6 @@ public sealed class ServerState : IDisposable
         Entra = entra;
         ActiveDirectory = ad;
         Time = time;
-        Devices = new DeviceRepository(store, time);
         _entraAuditSaved = entra.AuditLog.Count;
         _adAuditSaved = ad.AuditLog.Count;
     }
@@ -36,8 +34,6 @@ public sealed class ServerState : IDisposable
     public EntraIdDirectory Entra { get; }
 
     public ActiveDirectoryDomain ActiveDirectory { get; }
-
-    public DeviceRepository Devices { get; }
 
     public TimeProvider Time { get; }
 
