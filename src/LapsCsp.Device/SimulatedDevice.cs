@@ -57,7 +57,7 @@ public sealed record DeviceOptions
     public LapsBackupResilienceOptions Resilience { get; init; } = new();
 
     /// <summary>What Exec ResetPassword does while BackupDirectory is 0 (undocumented on Windows).</summary>
-    public DisabledResetBehavior DisabledReset { get; init; } = DisabledResetBehavior.RotateLocally;
+    public DisabledResetBehavior DisabledReset { get; init; } = DisabledResetBehavior.Fail;
 
     /// <summary>The local password policy's minimum length (0: none); a shorter LAPS password fails with event 10027.</summary>
     public int MinimumLocalPasswordLength { get; init; }

@@ -21,7 +21,7 @@ namespace LapsCsp.Device.Processing;
 /// <param name="PostAuthenticationRetryInterval">How long after a failed post-authentication reset LAPS retries (10043);
 /// Windows does not document it.</param>
 public sealed record LapsEngineSettings(
-    DisabledResetBehavior DisabledReset = DisabledResetBehavior.RotateLocally,
+    DisabledResetBehavior DisabledReset = DisabledResetBehavior.Fail,
     int MinimumLocalPasswordLength = 0,
     TimeSpan? PostAuthenticationRetryInterval = null)
 {

@@ -40,12 +40,11 @@ public enum RotationReasons
 /// <summary>What Exec ResetPassword does while LAPS is disabled (BackupDirectory 0). Windows' behaviour is undocumented.</summary>
 public enum DisabledResetBehavior
 {
-    /// <summary>Rotate the managed account's password locally without any backup and report S_OK: the behaviour the DM
-    /// conformance samples pin (a fresh device answers 0 after ResetPassword). Default, for compatibility.</summary>
+    /// <summary>Rotate the managed account's password locally without any backup and report S_OK (a lenient device).</summary>
     RotateLocally,
 
-    /// <summary>Refuse: ResetPasswordStatus becomes ERROR_NOT_SUPPORTED (0x80070032) and event 10005 is logged, as LAPS
-    /// manages nothing while disabled (digest C.3).</summary>
+    /// <summary>Refuse (default): ResetPasswordStatus becomes ERROR_NOT_SUPPORTED (0x80070032) and event 10005 is logged,
+    /// as LAPS manages nothing while disabled (digest C.3: BackupDirectory=0 disables every other setting).</summary>
     Fail,
 }
 

@@ -19,6 +19,7 @@ public sealed class ResetPasswordTests
     public void A_fresh_device_answers_0_then_E_PENDING_inside_the_package_then_0_once_the_package_is_done()
     {
         using var device = new SimulatedDevice(new DeviceOptions(), new FakeTimeProvider(LapsWorld.Start));
+        device.Apply(Packages.Sample("atomic-all-succeed.xml"));
 
         device.Apply(Packages.GetStatus()).ResultOf(Packages.ResetPasswordStatus).Should().Be("0");
         var reply = device.Apply(Packages.ResetPasswordThenGetStatus());
@@ -43,11 +44,11 @@ public sealed class ResetPasswordTests
     }
 
     [Test]
-    public void While_LAPS_is_disabled_a_reset_rotates_locally_by_default_and_fails_with_ERROR_NOT_SUPPORTED_when_asked_to()
+    public void While_LAPS_is_disabled_a_reset_fails_with_ERROR_NOT_SUPPORTED_by_default_and_rotates_locally_when_asked_to()
     {
         var clock = new FakeTimeProvider(LapsWorld.Start);
-        using var compatible = new SimulatedDevice(new DeviceOptions { PasswordSeed = 1 }, clock);
-        using var strict = new SimulatedDevice(new DeviceOptions { DisabledReset = DisabledResetBehavior.Fail, PasswordSeed = 1 }, clock);
+        using var compatible = new SimulatedDevice(new DeviceOptions { DisabledReset = DisabledResetBehavior.RotateLocally, PasswordSeed = 1 }, clock);
+        using var strict = new SimulatedDevice(new DeviceOptions { PasswordSeed = 1 }, clock);
         var before = strict.ManagedPassword();
 
         compatible.Apply(Packages.ResetPasswordThenGetStatus());
