@@ -18,6 +18,9 @@ namespace LapsCsp.Server.ActiveDirectory;
 /// off) is a confidential attribute: shown to Domain Admins members only, each read audited; others see it removed.</remarks>
 public static class AdEndpoints
 {
+    /// <summary>An LDAP reader sees no value for an attribute that is not set, so unset attributes are left out.</summary>
+    private static readonly JsonSerializerOptions s_ldap = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         var group = endpoints.MapGroup("/ad").WithTags("Active Directory");
@@ -90,7 +93,7 @@ public static class AdEndpoints
 
     private static JsonObject Attributes(AdComputerAttributes computer, bool canReadClear, ServerState state, string account)
     {
-        var node = JsonSerializer.SerializeToNode(computer)!.AsObject();
+        var node = JsonSerializer.SerializeToNode(computer, s_ldap)!.AsObject();
         if (computer.Password is not null)
         {
             if (canReadClear)

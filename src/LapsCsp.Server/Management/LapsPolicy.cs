@@ -68,9 +68,11 @@ public sealed record LapsPolicySettings
             problems.Add(string.Create(CultureInfo.InvariantCulture, $"postAuthenticationActions {actions} is not one of 1, 3, 5, 11"));
         }
 
-        if (AdministratorAccountName is { } name && (name.Length is 0 or > 20 || name.IndexOfAny(['"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>', '@']) >= 0))
+        // Characters Windows refuses in account names. No length cap: SAM names stop at 20 characters, yet the CSP
+        // document's own sample names the 21-character ContosoLocalLapsAdmin, so the device is left to judge.
+        if (AdministratorAccountName is { } name && (name.Length is 0 or > 256 || name.IndexOfAny(['"', '/', '\\', '[', ']', ':', ';', '|', '=', ',', '+', '*', '?', '<', '>', '@']) >= 0))
         {
-            problems.Add($"administratorAccountName '{name}' is not a local account name (1-20 characters, none of \"/\\[]:;|=,+*?<>@)");
+            problems.Add($"administratorAccountName '{name}' is not a local account name (none of \"/\\[]:;|=,+*?<>@)");
         }
 
         if (BackupDirectory != 2)
