@@ -24,6 +24,8 @@ internal static class Program
         ApplyCommand.Create(),
         CheckCommand.Create(),
         DdfCommand.Create(),
+        DeviceCommand.Create(),
+        DirectoryCommand.Create(),
         ServeCommand.Create(),
     };
 }

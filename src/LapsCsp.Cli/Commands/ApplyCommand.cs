@@ -72,8 +72,9 @@ internal static class ApplyCommand
             return ExitCodes.Refused;
         }
 
-        DeviceStateFile? store = null;
+        DeviceWorkspace? workspace = null;
         SimulatedDevice device;
+        StoredDevice? stored = null;
         try
         {
             if (state is null)
@@ -82,18 +83,20 @@ internal static class ApplyCommand
             }
             else
             {
-                store = DeviceStateFile.Open(state.FullName);
-                device = store.LoadOrCreate(deviceId, settings.DeviceOptions);
+                workspace = DeviceWorkspace.Open(state.FullName);
+                stored = workspace.LoadOrCreate(deviceId, settings.DeviceOptions);
+                device = stored.Device;
             }
         }
         catch (LapsStoreException e)
         {
-            store?.Dispose();
+            workspace?.Dispose();
             stderr.WriteLine($"lapscsp: cannot use device state {state!.FullName}: {e.Message}");
             return ExitCodes.Refused;
         }
 
-        using (store)
+        using (workspace)
+        using (device)
         {
             var reply = device.Apply(read.Message);
             stdout.Write(SyncMLWriter.WriteToString(reply.Message));
@@ -103,7 +106,7 @@ internal static class ApplyCommand
                 ExplainTable.Write(reply, stderr);
             }
 
-            store?.Save(device);
+            if (stored is not null) workspace!.Save(stored);
         }
 
         return ExitCodes.Ok;

@@ -28,12 +28,17 @@ public sealed class DeviceRepository
     /// until <see cref="Save(SimulatedDevice)"/>). The options' DeviceId is replaced by <paramref name="deviceId"/>.</summary>
     /// <exception cref="StoreCorruptException">The stored snapshot no longer parses; it is left untouched, never replaced by a
     /// new device.</exception>
-    public SimulatedDevice LoadOrCreate(string deviceId, Func<DeviceOptions> options)
+    public SimulatedDevice LoadOrCreate(string deviceId, Func<DeviceOptions> options) => LoadOrCreate(deviceId, options, _time);
+
+    /// <summary>As <see cref="LoadOrCreate(string, Func{DeviceOptions})"/>, with the device on its own clock (a simulated
+    /// device whose time is saved beside it).</summary>
+    public SimulatedDevice LoadOrCreate(string deviceId, Func<DeviceOptions> options, TimeProvider time)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
         var stored = _store.LoadDeviceRecord(deviceId);
-        var device = new SimulatedDevice(options() with { DeviceId = deviceId }, _time);
+        var device = new SimulatedDevice(options() with { DeviceId = deviceId }, time);
         if (stored is not null) device.Restore(stored.Snapshot);
         _versions.AddOrUpdate(device, new StrongBox<long>(stored?.Version ?? 0));
         return device;
