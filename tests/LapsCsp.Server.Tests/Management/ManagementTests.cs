@@ -265,7 +265,8 @@ public class ManagementTests
     [Test]
     public async Task The_policy_cycle_also_runs_on_its_timer()
     {
-        using var factory = new LapsServerFactory();
+        // One tick of the server's timer after a month: the device then runs every hourly cycle that fell due.
+        using var factory = new LapsServerFactory(new LapsCsp.Server.Hosting.ServerOptions { LogFormat = "simple", PolicyCycleInterval = TimeSpan.FromDays(31) });
         using var anonymous = factory.CreateClient();
         using var intune = await factory.ClientFor("intuneadmin@contoso.com");
         (await anonymous.PostAsJsonAsync("/devices", new { deviceId = "PC-1" })).Dispose();
