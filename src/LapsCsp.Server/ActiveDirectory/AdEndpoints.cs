@@ -30,27 +30,31 @@ public static class AdEndpoints
             .WithSummary("Decrypt msLAPS-EncryptedPassword (history=N for msLAPS-EncryptedPasswordHistory[N]) as the caller's AD account");
     }
 
-    private static IResult List(HttpContext context, ServerState state)
+    private static async Task<IResult> List(HttpContext context, ServerState state, CommitQueue commits)
     {
         if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
         var ad = state.ActiveDirectory;
         var canReadClear = ad.IsMemberOf(account, "Domain Admins");
-        return Results.Json(new JsonObject
+        var result = new JsonObject
         {
             ["domain"] = ad.DnsDomainName,
             ["value"] = new JsonArray([.. ad.ListComputers().Select(c => (JsonNode)Attributes(c, canReadClear, state, account))]),
-        });
+        };
+        await commits.CommitAsync(null).ConfigureAwait(false);
+        return Results.Json(result);
     }
 
-    private static IResult Get(HttpContext context, string deviceId, ServerState state)
+    private static async Task<IResult> Get(HttpContext context, string deviceId, ServerState state, CommitQueue commits)
     {
         if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
         var computer = state.ActiveDirectory.GetAttributes(deviceId);
         if (computer is null) return Problems.NotFound($"no computer object for device '{deviceId}' in {state.ActiveDirectory.DnsDomainName}");
-        return Results.Json(Attributes(computer, state.ActiveDirectory.IsMemberOf(account, "Domain Admins"), state, account));
+        var node = Attributes(computer, state.ActiveDirectory.IsMemberOf(account, "Domain Admins"), state, account);
+        await commits.CommitAsync(null).ConfigureAwait(false);
+        return Results.Json(node);
     }
 
-    private static IResult Decrypt(HttpContext context, string deviceId, int? history, ServerState state)
+    private static async Task<IResult> Decrypt(HttpContext context, string deviceId, int? history, ServerState state, CommitQueue commits)
     {
         if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
         var ad = state.ActiveDirectory;
@@ -85,9 +89,9 @@ public static class AdEndpoints
         }
         finally
         {
-            // Decrypt audits successes and refusals alike.
+            // Decrypt audits successes and refusals alike; the audit record is stored before the answer leaves.
             state.MarkChanged();
-            state.Commit(null);
+            await commits.CommitAsync(null).ConfigureAwait(false);
         }
     }
 
@@ -100,7 +104,6 @@ public static class AdEndpoints
             {
                 state.ActiveDirectory.RecordPasswordRead(computer.DeviceId, account);
                 state.MarkChanged();
-                state.Commit(null);
             }
             else
             {

@@ -160,7 +160,7 @@ public static class DeviceEndpoints
                 var reply = host.Apply(message, RotationTriggers.SyncML, null);
                 var bytes = ends ? null : SyncMLWriter.WriteToUtf8(reply.Message);
                 if (!headerless) host.Session.Record(message, body.Value.Span, bytes, ends);
-                registry.Save(host);
+                await registry.SaveAsync(host).ConfigureAwait(false);
                 if (bytes is null)
                 {
                     // OMA-DM: a server message without commands ends the session; the device has nothing to answer.

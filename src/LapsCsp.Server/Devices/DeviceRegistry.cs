@@ -16,9 +16,12 @@ public sealed class DeviceRegistry : IDisposable
     private readonly ConcurrentDictionary<string, string> _deviceByEntraId = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _loadGate = new();
 
-    public DeviceRegistry(ServerState state)
+    private readonly CommitQueue _commits;
+
+    public DeviceRegistry(ServerState state, CommitQueue commits)
     {
         _state = state;
+        _commits = commits;
         foreach (var registration in List(null, int.MaxValue)) _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
     }
 
@@ -90,21 +93,25 @@ public sealed class DeviceRegistry : IDisposable
     }
 
     /// <summary>Stores what a message changed: the device (when its snapshot differs from the stored one), its new rotation
-    /// records and the directories, in one transaction. The caller holds the device's gate.</summary>
-    public void Save(HostedDevice host)
+    /// records and the directories, in one transaction shared with concurrent requests (<see cref="CommitQueue"/>). Nothing
+    /// is written, nor serialised, when nothing changed. The caller holds the device's gate.</summary>
+    public async Task SaveAsync(HostedDevice host)
     {
+        var fingerprint = host.Fingerprint();
+        if (fingerprint == host.SavedFingerprint && !host.HasUnsavedRotations && !_state.HasUnsavedChanges) return;
         var snapshot = host.Device.Snapshot();
         var json = snapshot.ToJson();
         var deviceChanged = !string.Equals(json, host.SavedJson, StringComparison.Ordinal);
         var rotations = 0;
         var version = host.Version;
-        _state.Commit(tx =>
+        await _commits.CommitAsync(tx =>
         {
-            if (deviceChanged) version = tx.SaveDevice(snapshot, host.Version);
+            version = deviceChanged ? tx.SaveDevice(snapshot, host.Version) : host.Version;
             rotations = host.SaveRotations(tx);
-        });
+        }).ConfigureAwait(false);
         host.Version = version;
         host.SavedJson = json;
+        host.SavedFingerprint = fingerprint;
         host.RotationsSaved(rotations);
     }
 
@@ -184,7 +191,9 @@ public sealed class DeviceRegistry : IDisposable
         var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
         var stored = _state.Store.LoadDeviceRecord(registration.DeviceId);
         if (stored is not null) device.Restore(stored.Snapshot);
-        return new HostedDevice(registration, device, _state, stored?.Version ?? 0) { SavedJson = stored is null ? null : device.Snapshot().ToJson() };
+        var host = new HostedDevice(registration, device, _state, stored?.Version ?? 0) { SavedJson = stored is null ? null : device.Snapshot().ToJson() };
+        if (stored is not null) host.SavedFingerprint = host.Fingerprint();
+        return host;
     }
 
     public void Dispose()

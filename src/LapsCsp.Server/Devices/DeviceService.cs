@@ -19,7 +19,7 @@ public sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService
         {
             host.Session.Reset();
             var reply = host.Apply(message, trigger, requestedBy);
-            registry.Save(host);
+            await registry.SaveAsync(host).ConfigureAwait(false);
             logger.LogInformation("Delivered {Commands} command(s) to device {DeviceId} ({Trigger}, by {RequestedBy})",
                 message.Commands.Length, host.Registration.DeviceId, trigger, requestedBy ?? "server");
             return reply;
@@ -38,7 +38,7 @@ public sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService
         try
         {
             var rotations = host.RunDueWork();
-            registry.Save(host);
+            await registry.SaveAsync(host).ConfigureAwait(false);
             foreach (var rotation in rotations)
             {
                 logger.LogInformation("Device {DeviceId} rotated its password ({Trigger}): {Result} ({Detail})",

@@ -84,6 +84,15 @@ public sealed partial class HostedDevice : IDisposable
     /// <summary>The snapshot JSON last stored, to skip writes when a message changed nothing.</summary>
     internal string? SavedJson { get; set; }
 
+    /// <summary>The <see cref="Fingerprint"/> when the device was last stored.</summary>
+    internal DeviceFingerprint? SavedFingerprint { get; set; }
+
+    /// <summary>What changes whenever the device's saved state can change: the tree (an immutable state, replaced by every
+    /// commit), the LAPS local state (an immutable record, replaced by every change), the event count and the reset status.
+    /// Accounts change only through the tree (Accounts CSP) or LAPS (which logs and changes its state).</summary>
+    internal DeviceFingerprint Fingerprint() => new(Device.Tree.State, Device.LapsState, Device.Events.TotalWritten,
+        Device.Backend.ResetPasswordStatus, Device.Backend.ResetPending);
+
     public string? PolicyValue(string name) => Device.Tree.State.ValueOf(s_policies.Child(name));
 
     /// <summary>The effective BackupDirectory (CSP root first, digest C.3): 0 disabled, 1 Entra ID, 2 AD.</summary>
@@ -225,6 +234,15 @@ public sealed partial class HostedDevice : IDisposable
 
     [GeneratedRegex("0x([0-9A-Fa-f]{8})")]
     private static partial Regex HResultPattern();
+
+    internal sealed record DeviceFingerprint(object Tree, object Laps, long Events, int ResetStatus, bool ResetPending)
+    {
+        // Reference equality on the immutable states: equal references mean nothing changed.
+        public bool Equals(DeviceFingerprint? other) => other is not null && ReferenceEquals(Tree, other.Tree) && ReferenceEquals(Laps, other.Laps)
+            && Events == other.Events && ResetStatus == other.ResetStatus && ResetPending == other.ResetPending;
+
+        public override int GetHashCode() => HashCode.Combine(Events, ResetStatus);
+    }
 
     private sealed record Attempt(string Trigger, DateTimeOffset Started, string? RequestedBy)
     {

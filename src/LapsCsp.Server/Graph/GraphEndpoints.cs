@@ -100,7 +100,7 @@ public static class GraphEndpoints
         return Json(result);
     }
 
-    private static IResult GetCredential(HttpContext context, string deviceId, DeviceRegistry registry, ILoggerFactory loggers)
+    private static async Task<IResult> GetCredential(HttpContext context, string deviceId, DeviceRegistry registry, CommitQueue commits, ILoggerFactory loggers)
     {
         if (Authentication.Require(context, out var caller) is { } denied) return denied;
         if (!caller.HasAnywhere(DirectoryActions.StandardRead) && !caller.HasAnywhere(DirectoryActions.PasswordRead))
@@ -138,7 +138,7 @@ public static class GraphEndpoints
             // Every password read is audited before the password leaves (Entra LAPS doc: "Recover device local administrator password").
             state.Entra.RecordPasswordRead(info.Id, caller.Name);
             state.MarkChanged();
-            state.Commit(null);
+            await commits.CommitAsync(null).ConfigureAwait(false);
             loggers.CreateLogger("LapsCsp.Server.Graph").LogInformation("Password of device {EntraDeviceId} read by {Caller}", info.Id, caller.Name);
         }
 

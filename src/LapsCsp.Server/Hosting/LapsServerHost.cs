@@ -45,7 +45,7 @@ public static class LapsServerHost
                     logging.AddJsonConsole(o =>
                     {
                         o.IncludeScopes = true;
-                        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ";
+                        o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
                         o.UseUtcTimestamp = true;
                     });
                 }
@@ -145,6 +145,7 @@ public static class LapsServerHost
                 throw;
             }
         });
+        services.AddSingleton<CommitQueue>();
         services.AddSingleton<DeviceRegistry>();
         services.AddSingleton(sp =>
         {

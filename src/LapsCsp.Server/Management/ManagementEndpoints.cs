@@ -122,7 +122,7 @@ public static class ManagementEndpoints
     /// <summary>000 "View account details": the managed account, its password for those allowed to recover it, the last and
     /// next rotation. The password needs password/read (Global Administrator, Cloud Device Administrator, Intune Service
     /// Administrator, or a custom role with it) and each read is audited like a Graph read.</summary>
-    private static async Task<IResult> AccountDetails(HttpContext context, string deviceId, bool? includePassword, DeviceRegistry registry)
+    private static async Task<IResult> AccountDetails(HttpContext context, string deviceId, bool? includePassword, DeviceRegistry registry, CommitQueue commits)
     {
         if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
         if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
@@ -161,7 +161,7 @@ public static class ManagementEndpoints
                 {
                     state.Entra.RecordPasswordRead(info.Id, caller.Name);
                     state.MarkChanged();
-                    state.Commit(null);
+                    await commits.CommitAsync(null).ConfigureAwait(false);
                     node["passwordBase64"] = info.Credentials[0].PasswordBase64;
                     node["password"] = info.Credentials[0].DecodePassword();
                 }

@@ -60,6 +60,9 @@ public sealed class ServerState : IDisposable
     /// <summary>Says that a directory changed outside a device session (a registration, a password read with its audit).</summary>
     public void MarkChanged() => Interlocked.Increment(ref _generation);
 
+    /// <summary>True when a directory changed since the last save.</summary>
+    public bool HasUnsavedChanges => Interlocked.Read(ref _generation) != Interlocked.Read(ref _savedGeneration);
+
     /// <summary>Runs <paramref name="work"/> and saves the directories if anything marked them changed, in one transaction.</summary>
     public void Commit(Action<LapsStoreTransaction>? work)
     {
