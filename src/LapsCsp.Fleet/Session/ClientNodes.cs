@@ -1,0 +1,317 @@
+using System.Collections.Immutable;
+using System.Globalization;
+using LapsCsp.Enrollment.Security;
+using LapsCsp.SyncML;
+using LapsCsp.SyncML.Messages;
+
+namespace LapsCsp.Fleet.Session;
+
+/// <summary>The nodes the DM client itself owns, answered without the device's CSP tree: <c>./DevInfo</c>,
+/// <c>./DevDetail</c>, <c>./Vendor/MSFT/DMClient</c> (HWDevID, the provider's Poll nodes, Unenroll, other provider
+/// nodes) and the client credential of <c>./SyncML/DMAcc</c> (Fleet's rekey).</summary>
+/// <remarks>
+/// Sources: OMA-DM 1.2 DevInfo/DevDetail (spec-digest A.8); DMClient CSP and MDE2 §2.2.9.3 (Poll, Unenroll; digest 3, 4);
+/// DMAcc CSP and Fleet's rekey Replaces of <c>…/AppAuth/CLCRED/AAuthName|AAuthSecret</c> (digest 2.2). <c>./Device/</c>
+/// before a path is ignored. Codes: 404 for a node that does not exist, 405 for a write to a read-only node or an Exec
+/// on a leaf that does not execute, 400 for a value that does not parse. A Replace of a Poll node changes the schedule
+/// (<see cref="PollChanged"/>); Exec on <c>Provider/&lt;id&gt;/Unenroll</c> asks for unenrollment and gets no Status
+/// (digest 4: the device aborts the session and sends a 1226 alert instead).
+/// </remarks>
+internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication authentication)
+{
+    private static readonly string[] s_devInfo = ["DevId", "Man", "Mod", "DmV", "Lang"];
+    private static readonly string[] s_pollNodes =
+    [
+        "IntervalForFirstSetOfRetries", "NumberOfFirstRetries", "IntervalForSecondSetOfRetries", "NumberOfSecondRetries",
+        "IntervalForRemainingScheduledRetries", "NumberOfRemainingScheduledRetries", "PollOnLogin", "AllUsersPollOnFirstLogin",
+    ];
+
+    public DmClientState State { get; private set; } = state;
+
+    public bool UnenrollRequested { get; private set; }
+
+    public bool PollChanged { get; private set; }
+
+    public bool CredentialsChanged { get; private set; }
+
+    /// <summary>The pending generic alerts were delivered with package 1.</summary>
+    public void ClearPendingAlerts() => State = State with { PendingAlerts = [] };
+
+    /// <summary>The paths this layer answers (after dropping a <c>./Device</c> prefix).</summary>
+    public static bool OwnsUri(string? uri)
+    {
+        if (uri is null) return false;
+        var path = Normalize(uri);
+        return Under(path, "./DevInfo") || Under(path, "./DevDetail") || Under(path, "./Vendor/MSFT/DMClient") || Under(path, "./SyncML/DMAcc");
+    }
+
+    /// <summary>A command entirely about client nodes: every Item (or every child of an Atomic) targets one.</summary>
+    public static bool Owns(SyncCommand command) => command switch
+    {
+        ItemCommand { Items.Length: > 0, CmdId: not null } c => c.Items.All(i => OwnsUri(i.TargetUri)),
+        AtomicCommand { Commands.Length: > 0, CmdId: not null } a => a.Commands.All(c => c is ItemCommand && Owns(c)),
+        _ => false,
+    };
+
+    /// <summary>Runs an owned command and returns its Status (one per command, or per item when the codes differ) and, for a
+    /// Get, its Results. CmdIDs are left null for the session to number.</summary>
+    public IReadOnlyList<SyncCommand> Execute(SyncCommand command, string msgRef)
+    {
+        var replies = new List<SyncCommand>();
+        if (command is AtomicCommand atomic)
+        {
+            ExecuteAtomic(atomic, msgRef, replies);
+            return replies;
+        }
+
+        var item = (ItemCommand)command;
+        var outcomes = item.Items.Select(i => Run(item, i)).ToList();
+        if (item.Kind == ItemCommandKind.Exec && UnenrollRequested) return replies;
+        AddStatuses(item, outcomes.Select(o => o.Code).ToList(), msgRef, replies);
+        if (item.Kind == ItemCommandKind.Get)
+        {
+            var results = item.Items.Zip(outcomes)
+                .Where(x => x.Second.Code == StatusCode.Ok)
+                .Select(x => new Item(SourceUri: x.First.TargetUri, Meta: new Meta(Format: x.Second.Format), Data: new ItemData(x.Second.Value ?? "")))
+                .ToImmutableArray();
+            if (!results.IsEmpty) replies.Add(new ResultsCommand(null, msgRef, item.CmdId, results));
+        }
+
+        return replies;
+    }
+
+    private void ExecuteAtomic(AtomicCommand atomic, string msgRef, List<SyncCommand> replies)
+    {
+        var saved = (State, PollChanged, CredentialsChanged);
+        var children = atomic.Commands.Cast<ItemCommand>().ToList();
+        var codes = new List<List<StatusCode>>();
+        var failed = false;
+        foreach (var child in children)
+        {
+            var childCodes = child.Kind == ItemCommandKind.Get
+                ? child.Items.Select(_ => StatusCode.CommandFailed).ToList()   // Get inside Atomic: 500 (spec-digest A.5)
+                : child.Items.Select(i => Run(child, i).Code).ToList();
+            failed |= childCodes.Any(c => !c.IsSuccess());
+            codes.Add(childCodes);
+        }
+
+        if (failed)
+        {
+            (State, PollChanged, CredentialsChanged) = saved;
+            replies.Add(new StatusCommand(null, msgRef, atomic.CmdId, "Atomic", StatusCode.AtomicFailed.ToWire()));
+            for (var i = 0; i < children.Count; i++)
+            {
+                var rolledBack = codes[i].Select(c => c.IsSuccess() ? StatusCode.AtomicRollbackOk : c).ToList();
+                AddStatuses(children[i], rolledBack, msgRef, replies);
+            }
+
+            return;
+        }
+
+        replies.Add(new StatusCommand(null, msgRef, atomic.CmdId, "Atomic", StatusCode.Ok.ToWire()));
+        for (var i = 0; i < children.Count; i++) AddStatuses(children[i], codes[i], msgRef, replies);
+    }
+
+    private static void AddStatuses(ItemCommand command, List<StatusCode> codes, string msgRef, List<SyncCommand> replies)
+    {
+        if (codes.Distinct().Count() <= 1)
+        {
+            replies.Add(new StatusCommand(null, msgRef, command.CmdId, command.ElementName, (codes.Count > 0 ? codes[0] : StatusCode.BadRequest).ToWire()));
+            return;
+        }
+
+        foreach (var code in codes) replies.Add(new StatusCommand(null, msgRef, command.CmdId, command.ElementName, code.ToWire()));
+    }
+
+    private readonly record struct NodeOutcome(StatusCode Code, string? Value = null, string Format = "chr");
+
+    private NodeOutcome Run(ItemCommand command, Item item)
+    {
+        var path = Normalize(item.TargetUri!);
+        return command.Kind switch
+        {
+            ItemCommandKind.Get => Get(path),
+            ItemCommandKind.Add or ItemCommandKind.Replace => Set(path, item.DataText),
+            ItemCommandKind.Exec => Exec(path),
+            _ => new NodeOutcome(StatusCode.CommandNotAllowed),
+        };
+    }
+
+    private NodeOutcome Get(string path)
+    {
+        var device = State.Device;
+        if (path == "./DevInfo") return new NodeOutcome(StatusCode.Ok, string.Join('/', s_devInfo), "node");
+        if (Under(path, "./DevInfo"))
+        {
+            return path["./DevInfo/".Length..] switch
+            {
+                "DevId" => Found(device.DeviceId),
+                "Man" => Found(device.Manufacturer),
+                "Mod" => Found(device.Model),
+                "DmV" => Found(device.DmVersion),
+                "Lang" => Found(device.Language),
+                _ => new NodeOutcome(StatusCode.NotFound),
+            };
+        }
+
+        if (path == "./DevDetail") return new NodeOutcome(StatusCode.Ok, "DevTyp/OEM/FwV/SwV/HwV/LrgObj/URI/Ext", "node");
+        if (Under(path, "./DevDetail"))
+        {
+            return path["./DevDetail/".Length..] switch
+            {
+                "DevTyp" => Found(device.DeviceType),
+                "OEM" => Found(device.Oem),
+                "FwV" => Found(device.FirmwareVersion),
+                "SwV" => Found(device.SoftwareVersion),
+                "HwV" => Found(device.HardwareVersion),
+                "LrgObj" => new NodeOutcome(StatusCode.Ok, "false", "bool"),
+                "URI/MaxDepth" or "URI/MaxTotLen" or "URI/MaxSegLen" => new NodeOutcome(StatusCode.Ok, "0", "int"),
+                "Ext/Microsoft/DeviceName" => Found(device.DeviceName),
+                "Ext/Microsoft/SMBIOSSerialNumber" => Found(device.SerialNumber),
+                "Ext/Microsoft/OSPlatform" => Found(device.OsPlatform),
+                _ => new NodeOutcome(StatusCode.NotFound),
+            };
+        }
+
+        if (path == "./Vendor/MSFT/DMClient/HWDevID") return Found(device.HwDevId);
+        if (ProviderRelative(path) is { } relative)
+        {
+            if (relative.StartsWith("Poll/", StringComparison.Ordinal) && PollValue(relative["Poll/".Length..]) is { } poll) return poll;
+            if (relative == "Unenroll") return new NodeOutcome(StatusCode.CommandNotAllowed);
+            return State.ProviderNodes.TryGetValue(relative, out var value) ? Found(value) : new NodeOutcome(StatusCode.NotFound);
+        }
+
+        if (CredentialLeaf(path) is { } leaf)
+        {
+            // The name is readable; a secret is never given out.
+            return leaf == "AAuthName" ? Found(authentication.Credential?.Name) : new NodeOutcome(StatusCode.CommandNotAllowed);
+        }
+
+        return new NodeOutcome(StatusCode.NotFound);
+    }
+
+    private NodeOutcome Set(string path, string? data)
+    {
+        if (Under(path, "./DevInfo") || Under(path, "./DevDetail") || path == "./Vendor/MSFT/DMClient/HWDevID")
+        {
+            return new NodeOutcome(StatusCode.CommandNotAllowed);
+        }
+
+        if (ProviderRelative(path) is { } relative)
+        {
+            if (relative.StartsWith("Poll/", StringComparison.Ordinal)) return SetPoll(relative["Poll/".Length..], data);
+            if (relative.Length == 0 || relative == "Unenroll") return new NodeOutcome(StatusCode.CommandNotAllowed);
+            State = State with
+            {
+                ProviderNodes = State.ProviderNodes.SetItem(relative, data ?? ""),
+                ClientRequestId = relative == "EntDMID" && !string.IsNullOrEmpty(data) ? data : State.ClientRequestId,
+            };
+            return new NodeOutcome(StatusCode.Ok);
+        }
+
+        if (CredentialLeaf(path) is { } leaf)
+        {
+            if (string.IsNullOrEmpty(data)) return new NodeOutcome(StatusCode.BadRequest);
+            if (leaf == "AAuthName") authentication.Rekey(data, null);
+            else authentication.Rekey(null, data);
+            CredentialsChanged = true;
+            return new NodeOutcome(StatusCode.Ok);
+        }
+
+        return new NodeOutcome(StatusCode.NotFound);
+    }
+
+    private NodeOutcome Exec(string path)
+    {
+        if (ProviderRelative(path) == "Unenroll")
+        {
+            UnenrollRequested = true;
+            return new NodeOutcome(StatusCode.Ok);
+        }
+
+        return OwnsUri(path) && Get(path).Code == StatusCode.NotFound ? new NodeOutcome(StatusCode.NotFound) : new NodeOutcome(StatusCode.CommandNotAllowed);
+    }
+
+    private NodeOutcome? PollValue(string name)
+    {
+        var poll = State.Poll;
+        return name switch
+        {
+            "IntervalForFirstSetOfRetries" => Int(poll.IntervalForFirstSetOfRetries),
+            "NumberOfFirstRetries" => Int(poll.NumberOfFirstRetries),
+            "IntervalForSecondSetOfRetries" => Int(poll.IntervalForSecondSetOfRetries),
+            "NumberOfSecondRetries" => Int(poll.NumberOfSecondRetries),
+            "IntervalForRemainingScheduledRetries" => Int(poll.IntervalForRemainingScheduledRetries),
+            "NumberOfRemainingScheduledRetries" => Int(poll.NumberOfRemainingScheduledRetries),
+            "PollOnLogin" => Bool(poll.PollOnLogin),
+            "AllUsersPollOnFirstLogin" => Bool(poll.AllUsersPollOnFirstLogin),
+            _ => null,
+        };
+
+        static NodeOutcome Int(int value) => new(StatusCode.Ok, value.ToString(CultureInfo.InvariantCulture), "int");
+        static NodeOutcome Bool(bool value) => new(StatusCode.Ok, value ? "true" : "false", "bool");
+    }
+
+    private NodeOutcome SetPoll(string name, string? data)
+    {
+        if (!s_pollNodes.Contains(name, StringComparer.Ordinal)) return new NodeOutcome(StatusCode.NotFound);
+        var text = data?.Trim() ?? "";
+        var poll = State.Poll;
+        if (name is "PollOnLogin" or "AllUsersPollOnFirstLogin")
+        {
+            bool? flag = text.ToUpperInvariant() switch { "TRUE" or "1" => true, "FALSE" or "0" => false, _ => null };
+            if (flag is not { } value) return new NodeOutcome(StatusCode.BadRequest);
+            poll = name == "PollOnLogin" ? poll with { PollOnLogin = value } : poll with { AllUsersPollOnFirstLogin = value };
+        }
+        else
+        {
+            if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)) return new NodeOutcome(StatusCode.BadRequest);
+            poll = name switch
+            {
+                "IntervalForFirstSetOfRetries" => poll with { IntervalForFirstSetOfRetries = n },
+                "NumberOfFirstRetries" => poll with { NumberOfFirstRetries = n },
+                "IntervalForSecondSetOfRetries" => poll with { IntervalForSecondSetOfRetries = n },
+                "NumberOfSecondRetries" => poll with { NumberOfSecondRetries = n },
+                "IntervalForRemainingScheduledRetries" => poll with { IntervalForRemainingScheduledRetries = n },
+                _ => poll with { NumberOfRemainingScheduledRetries = n },
+            };
+        }
+
+        if (poll != State.Poll)
+        {
+            State = State with { Poll = poll };
+            PollChanged = true;
+        }
+
+        return new NodeOutcome(StatusCode.Ok);
+    }
+
+    /// <summary>The part of a path under <c>./Vendor/MSFT/DMClient/Provider/&lt;this provider&gt;</c> ("" for the node itself).</summary>
+    private string? ProviderRelative(string path)
+    {
+        var root = DmAccount.DmClientProviderPath(State.ProviderId);
+        if (path == root) return "";
+        return path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : null;
+    }
+
+    /// <summary><c>AAuthName</c> or <c>AAuthSecret</c> for this provider's DMAcc client credential, else null.</summary>
+    private string? CredentialLeaf(string path)
+    {
+        var (name, secret) = DmAccount.ClientCredentialPaths(State.ProviderId);
+        if (path == name) return "AAuthName";
+        if (path == secret) return "AAuthSecret";
+        return null;
+    }
+
+    private static NodeOutcome Found(string? value) => value is null ? new NodeOutcome(StatusCode.NotFound) : new NodeOutcome(StatusCode.Ok, value);
+
+    private static string Normalize(string uri)
+    {
+        var path = uri.Trim();
+        if (path.StartsWith("./Device/", StringComparison.Ordinal)) path = "./" + path["./Device/".Length..];
+        return path.TrimEnd('/');
+    }
+
+    private static bool Under(string path, string root) =>
+        path == root || path.StartsWith(root + "/", StringComparison.Ordinal);
+}
