@@ -66,6 +66,9 @@ internal sealed class ScriptedDevice(EnrolledDevice enrollment)
 
     public string? CurrentSession { get; set; }
 
+    /// <summary>The server answered 212 in this session: no more Cred is needed.</summary>
+    public bool SessionAuthenticated { get; set; }
+
     public int ServerMsgId { get; set; }
 
     public Queue<SyncCommand> Outgoing { get; } = new();
@@ -154,6 +157,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
             device.CurrentSession = header.SessionId;
             device.SessionIds.Add(header.SessionId);
             device.ServerMsgId = 0;
+            device.SessionAuthenticated = false;
             device.Outgoing.Clear();
         }
 
@@ -164,7 +168,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
         // Authentication, as Fleet does it (digest 2.2).
         var headerCode = "200";
         Challenge? chal = null;
-        if (Options.RequireDigest)
+        if (Options.RequireDigest && !device.SessionAuthenticated)
         {
             var credential = device.Enrollment.DeviceCredential!;
             if (header.Cred is null)
@@ -178,6 +182,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
             else
             {
                 headerCode = Options.AuthenticatedCode;
+                device.SessionAuthenticated = headerCode == "212";
             }
 
             if (headerCode is "401" or "407")

@@ -86,7 +86,7 @@ internal static class SessionKit
         new(state.CredentialScheme, state.Credential, null, state.ChallengeNonceKnown);
 
     public static DmClient Client(IManagementChannel channel, IDmCommandHandler device, TimeProvider? clock = null, DmClientOptions? options = null) =>
-        new(channel, device, clock ?? new Scheduling.SessionClock(FleetTestKit.Start), options ?? new DmClientOptions { KeepTrace = true });
+        new(channel, device, clock ?? new LapsCsp.Fleet.Scheduling.SessionClock(FleetTestKit.Start), options ?? new DmClientOptions { KeepTrace = true });
 
     /// <summary>Enrolls a generated device with the test server through the real enrollment client.</summary>
     public static async Task<DeviceEnrollmentIdentity> EnrollAsync(ScriptedMdmServer server, TimeProvider time, int seed = 1)
