@@ -40,6 +40,15 @@ run() { # name, lua script, url, env...
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
+# Warm-up (JIT, connection pools, page cache), not measured.
+for name in trivial syncml graph; do
+  case $name in
+    trivial) env wrk -t2 -c"$connections" -d2s -s "$here/trivial.lua" "$base/health" ;;
+    syncml) env LAPS_BODY_FILE="$here/get-status.xml" LAPS_DEVICES=$devices wrk -t2 -c"$connections" -d2s -s "$here/syncml.lua" "$base/" ;;
+    graph) env LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token" wrk -t2 -c"$connections" -d2s -s "$here/graph.lua" "$base/" ;;
+  esac >/dev/null
+done
+
 {
   run trivial "$here/trivial.lua" "$base/health"
   run syncml-get "$here/syncml.lua" "$base/" LAPS_BODY_FILE="$here/get-status.xml" LAPS_DEVICES=$devices

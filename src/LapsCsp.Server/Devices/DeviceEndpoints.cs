@@ -118,9 +118,7 @@ public static class DeviceEndpoints
                 $"the body must be {SyncMLMessage.MediaType} (clear-XML SyncML DM 1.2); got '{context.Request.ContentType}'");
         }
 
-        var idProblems = new List<string>();
-        _ = new DeviceCreateRequest(deviceId).ToRegistration(default, idProblems);
-        if (idProblems.Count > 0) return Problems.Validation(idProblems);
+        if (DeviceCreateRequest.DeviceIdProblem(deviceId) is { } idProblem) return Problems.Validation([idProblem]);
 
         var cap = options.MaxSyncMLBytes;
         if (context.Request.ContentLength > cap) return TooLarge(cap);

@@ -61,14 +61,22 @@ public sealed record DeviceCreateRequest(
     string? Edition = null,
     string? Locale = null)
 {
+    /// <summary>Why a device id is not usable, or null.</summary>
+    public static string? DeviceIdProblem(string? deviceId)
+    {
+        if (string.IsNullOrWhiteSpace(deviceId)) return "deviceId is required";
+        if (deviceId.Length > 128 || deviceId.Any(c => char.IsControl(c) || c is '/' or '\\' or '?' or '#'))
+        {
+            return "deviceId must be at most 128 characters without control characters, '/', '\\', '?' or '#'";
+        }
+
+        return null;
+    }
+
     /// <summary>Every problem of the request, or the registration it describes.</summary>
     public DeviceRegistration? ToRegistration(DateTimeOffset now, List<string> problems)
     {
-        if (string.IsNullOrWhiteSpace(DeviceId)) problems.Add("deviceId is required");
-        else if (DeviceId.Length > 128 || DeviceId.Any(c => char.IsControl(c) || c is '/' or '\\' or '?' or '#'))
-        {
-            problems.Add("deviceId must be at most 128 characters without control characters, '/', '\\', '?' or '#'");
-        }
+        if (DeviceIdProblem(DeviceId) is { } idProblem) problems.Add(idProblem);
 
         // A NetBIOS computer name: 1-15 characters (digest: AD sAMAccountName is the name plus $).
         if (DeviceName is { } name && (name.Length is 0 or > 15 || name.Any(c => !(char.IsAsciiLetterOrDigit(c) || c == '-'))))

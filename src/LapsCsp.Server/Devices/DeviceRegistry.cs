@@ -18,10 +18,13 @@ public sealed class DeviceRegistry : IDisposable
 
     private readonly CommitQueue _commits;
 
-    public DeviceRegistry(ServerState state, CommitQueue commits)
+    private readonly int _eventLogCapacity;
+
+    public DeviceRegistry(ServerState state, CommitQueue commits, Hosting.ServerOptions options)
     {
         _state = state;
         _commits = commits;
+        _eventLogCapacity = options.DeviceEventLogCapacity;
         foreach (var registration in List(null, int.MaxValue)) _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
     }
 
@@ -64,7 +67,6 @@ public sealed class DeviceRegistry : IDisposable
             // Joins the shared tenant (Entra- and hybrid-joined) and domain (hybrid-joined).
             host.Device.RegisterWithDirectories();
             _state.MarkChanged();
-            var json = host.Device.Snapshot().ToJson();
             long version = 0;
             _state.Commit(tx =>
             {
@@ -72,7 +74,7 @@ public sealed class DeviceRegistry : IDisposable
                 version = tx.SaveDevice(host.Device.Snapshot(), expectedVersion: 0);
             });
             host.Version = version;
-            host.SavedJson = json;
+            host.SavedFingerprint = host.Fingerprint();
             _loaded[registration.DeviceId] = host;
             _deviceByEntraId[registration.EntraDeviceId] = registration.DeviceId;
             return host;
@@ -98,19 +100,17 @@ public sealed class DeviceRegistry : IDisposable
     public async Task SaveAsync(HostedDevice host)
     {
         var fingerprint = host.Fingerprint();
-        if (fingerprint == host.SavedFingerprint && !host.HasUnsavedRotations && !_state.HasUnsavedChanges) return;
-        var snapshot = host.Device.Snapshot();
-        var json = snapshot.ToJson();
-        var deviceChanged = !string.Equals(json, host.SavedJson, StringComparison.Ordinal);
+        var deviceChanged = fingerprint != host.SavedFingerprint;
+        if (!deviceChanged && !host.HasUnsavedRotations && !_state.HasUnsavedChanges) return;
+        var snapshot = deviceChanged ? host.Device.Snapshot() : null;
         var rotations = 0;
         var version = host.Version;
         await _commits.CommitAsync(tx =>
         {
-            version = deviceChanged ? tx.SaveDevice(snapshot, host.Version) : host.Version;
+            version = snapshot is not null ? tx.SaveDevice(snapshot, host.Version) : host.Version;
             rotations = host.SaveRotations(tx);
         }).ConfigureAwait(false);
         host.Version = version;
-        host.SavedJson = json;
         host.SavedFingerprint = fingerprint;
         host.RotationsSaved(rotations);
     }
@@ -187,11 +187,12 @@ public sealed class DeviceRegistry : IDisposable
             },
             Locale = registration.Locale,
             Context = registration.Context,
+            EventLogCapacity = _eventLogCapacity,
         };
         var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
         var stored = _state.Store.LoadDeviceRecord(registration.DeviceId);
         if (stored is not null) device.Restore(stored.Snapshot);
-        var host = new HostedDevice(registration, device, _state, stored?.Version ?? 0) { SavedJson = stored is null ? null : device.Snapshot().ToJson() };
+        var host = new HostedDevice(registration, device, _state, stored?.Version ?? 0);
         if (stored is not null) host.SavedFingerprint = host.Fingerprint();
         return host;
     }

@@ -87,7 +87,8 @@ internal sealed class DmSessionState
         _sessionId = message.Header.SessionId;
         _lastServerMsgId = msgId;
         _lastReplyMsgId = msgId + 1;
-        _lastRequestHash = SHA256.HashData(body);
+        // Only a later message can be retried as such (MsgID 1 always opens a new session and runs).
+        _lastRequestHash = msgId > 1 ? SHA256.HashData(body) : null;
         LastReply = reply;
         Open = !ends;
     }

@@ -81,10 +81,7 @@ public sealed partial class HostedDevice : IDisposable
     /// <summary>The stored row's version (0: not stored yet), for the store's optimistic check.</summary>
     internal long Version { get; set; }
 
-    /// <summary>The snapshot JSON last stored, to skip writes when a message changed nothing.</summary>
-    internal string? SavedJson { get; set; }
-
-    /// <summary>The <see cref="Fingerprint"/> when the device was last stored.</summary>
+    /// <summary>The <see cref="Fingerprint"/> when the device was last stored, to skip writes when a message changed nothing.</summary>
     internal DeviceFingerprint? SavedFingerprint { get; set; }
 
     /// <summary>What changes whenever the device's saved state can change: the tree (an immutable state, replaced by every
