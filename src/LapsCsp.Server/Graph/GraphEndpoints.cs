@@ -135,10 +135,10 @@ public static class GraphEndpoints
                     + $"({GraphPermissions.ReadAll} for applications); {Authentication.Describe(caller)} may read metadata only.");
             }
 
-            // Every password read is audited before the password leaves (Entra LAPS doc: "Recover device local administrator password").
-            state.Entra.RecordPasswordRead(info.Id, caller.Name);
-            state.MarkChanged();
-            await commits.CommitAsync(null).ConfigureAwait(false);
+            // Every password read is audited, and the record stored, before the password leaves (Entra LAPS doc: "Recover
+            // device local administrator password"). Only the record is written: the tenant itself did not change.
+            var audit = state.Entra.RecordPasswordRead(info.Id, caller.Name);
+            if (audit is not null) await commits.CommitAsync(tx => tx.AppendAudit(audit, DirectoryNames.Entra)).ConfigureAwait(false);
             loggers.CreateLogger("LapsCsp.Server.Graph").LogInformation("Password of device {EntraDeviceId} read by {Caller}", info.Id, caller.Name);
         }
 

@@ -159,9 +159,8 @@ public static class ManagementEndpoints
                 node["backedUpAccountName"] = info.Credentials.IsDefaultOrEmpty ? null : info.Credentials[0].AccountName;
                 if (includePassword == true && !info.Credentials.IsDefaultOrEmpty)
                 {
-                    state.Entra.RecordPasswordRead(info.Id, caller.Name);
-                    state.MarkChanged();
-                    await commits.CommitAsync(null).ConfigureAwait(false);
+                    var audit = state.Entra.RecordPasswordRead(info.Id, caller.Name);
+                    if (audit is not null) await commits.CommitAsync(tx => tx.AppendAudit(audit, Storage.Directories.DirectoryNames.Entra)).ConfigureAwait(false);
                     node["passwordBase64"] = info.Credentials[0].PasswordBase64;
                     node["password"] = info.Credentials[0].DecodePassword();
                 }
