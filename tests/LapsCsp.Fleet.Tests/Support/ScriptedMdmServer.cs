@@ -33,7 +33,7 @@ internal sealed record ScriptedServerOptions
     /// <summary>Answer a package without commands with an empty HTTP 200 body instead of a Status-only package.</summary>
     public bool EndWithEmptyBody { get; init; }
 
-    /// <summary>Packages to send on a device's check-in, asked each time its queue is empty (e.g. a LAPS policy once).</summary>
+    /// <summary>A package to send when a session starts with an empty queue (e.g. a LAPS policy on the first check-in).</summary>
     public Func<ScriptedDevice, IReadOnlyList<SyncCommand>?>? OnCheckIn { get; init; }
 }
 
@@ -233,7 +233,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
 
         if (device.Outgoing.Count == 0 && !askedForNext)
         {
-            if (device.Packages.Count == 0 && Options.OnCheckIn?.Invoke(device) is { Count: > 0 } produced) device.Packages.Enqueue(produced);
+            if (startsSession && device.Packages.Count == 0 && Options.OnCheckIn?.Invoke(device) is { Count: > 0 } produced) device.Packages.Enqueue(produced);
             if (device.Packages.TryDequeue(out var package))
             {
                 foreach (var command in package) device.Outgoing.Enqueue(command);

@@ -1,0 +1,66 @@
+using LapsCsp.Device;
+using LapsCsp.Device.Policy;
+using LapsCsp.Enrollment.Identity;
+using LapsCsp.Fleet.Scheduling;
+using LapsCsp.Fleet.Session;
+
+namespace LapsCsp.Fleet.Runner;
+
+/// <summary>Where a device is in its life.</summary>
+public enum FleetDeviceState
+{
+    /// <summary>Not enrolled yet (or its last enrollment attempt failed and it will try again).</summary>
+    Pending,
+
+    Enrolled,
+
+    /// <summary>Its user unenrolled, or the server unenrolled it.</summary>
+    Unenrolled,
+
+    /// <summary>Switched off for good: it stopped checking in.</summary>
+    Silent,
+}
+
+/// <summary>What the report needs of a device's LAPS state without loading it.</summary>
+public readonly record struct LapsSummary(LapsBackupDirectory BackupDirectory, bool BackedUp, long Rotations);
+
+/// <summary>One device of the fleet. Idle, it is this compact record (a few hundred bytes); its simulated device, DM client
+/// state and enrollment identity are loaded when it wakes (from the SQLite store in large fleets).</summary>
+internal sealed class FleetDevice(int index, string deviceId)
+{
+    public int Index { get; } = index;
+
+    public string DeviceId { get; } = deviceId;
+
+    public FleetDeviceState State { get; set; }
+
+    public DateTimeOffset? NextEnrollmentAttempt { get; set; }
+
+    public DateTimeOffset PollAnchor { get; set; }
+
+    public long PollsDone { get; set; }
+
+    public DateTimeOffset NextLogon { get; set; }
+
+    public long SessionCounter { get; set; }
+
+    public long LogonCounter { get; set; }
+
+    public long LastActiveTicks { get; set; }
+
+    public LapsSummary Laps { get; set; }
+
+    /// <summary>Loaded: the simulated device, its clock, DM client state and enrollment identity (null when idle in the store).</summary>
+    public SimulatedDevice? Device { get; set; }
+
+    public DeviceClock? Clock { get; set; }
+
+    public DmClientState? Client { get; set; }
+
+    public DeviceEnrollmentIdentity? Identity { get; set; }
+
+    /// <summary>Something changed since the device was last saved to the store.</summary>
+    public bool Dirty { get; set; }
+
+    public bool Loaded => Device is not null;
+}
