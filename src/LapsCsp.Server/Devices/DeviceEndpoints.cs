@@ -86,9 +86,17 @@ public static class DeviceEndpoints
     {
         var node = System.Text.Json.JsonSerializer.SerializeToNode(host.Registration, State.ServerState.Json)!.AsObject();
         var account = host.Device.Backend.ManagedAccount();
+        var status = host.Device.LapsStatus();
         node["laps"] = new JsonObject
         {
             ["backupDirectory"] = host.BackupDirectory,
+            ["policySource"] = status.Policy.Source.ToString(),
+            ["passwordLastSet"] = status.LastPasswordUpdateTime,
+            ["nextRotation"] = status.NextRotation,
+            ["lastBackup"] = status.LastBackupTime,
+            ["nextCycle"] = status.NextCycleTime,
+            ["cyclesRun"] = status.CyclesRun,
+            ["rotations"] = status.Rotations,
             ["policies"] = new JsonObject([.. host.Device.Tree.State.Nodes
                 .Where(n => n.Key.StartsWith("./Device/Vendor/MSFT/LAPS/Policies/", StringComparison.Ordinal))
                 .Select(n => KeyValuePair.Create(n.Key[(n.Key.LastIndexOf('/') + 1)..], (JsonNode?)JsonValue.Create(n.Value)))]),

@@ -37,7 +37,52 @@ public static class ManagementEndpoints
             .WithSummary("The managed account: name, SID, last and next rotation; the password with includePassword=true for those allowed (audited)");
         group.MapGet("/reports/localAdminPasswordRotations", RotationReport)
             .WithSummary("Manual and scheduled rotations per device, with results");
+        var policies = endpoints.MapGroup("/beta/policies").WithTags("Intune-style management");
+        policies.MapGet("/deviceRegistrationPolicy", GetRegistrationPolicy).WithSummary("The tenant's device settings, with the LAPS switch");
+        policies.MapPatch("/deviceRegistrationPolicy", PatchRegistrationPolicy)
+            .WithSummary("Turn the tenant-wide 'Enable Microsoft Entra LAPS' setting on or off (localAdminPassword.isEnabled)");
     }
+
+    /// <summary>Graph beta <c>deviceRegistrationPolicy</c>, reduced to its <c>localAdminPassword</c> setting: the tenant switch
+    /// without which devices cannot back up (001: "Select Yes for the Enable Local Administrator Password Solution (LAPS)
+    /// setting ... You may also use the Microsoft Graph API Update deviceRegistrationPolicy").</summary>
+    private static IResult GetRegistrationPolicy(HttpContext context, ServerState state)
+    {
+        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
+        if (!caller.HasAnywhere(DirectoryActions.StandardRead) && !caller.Has(IntunePermissions.ManagedDevicesRead))
+        {
+            return GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} may not read device settings.");
+        }
+
+        return RegistrationPolicy(state);
+    }
+
+    private static async Task<IResult> PatchRegistrationPolicy(HttpContext context, JsonObject? body, ServerState state, CommitQueue commits)
+    {
+        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
+        // 001: "Sign in ... as at least a Cloud Device Administrator" to change the setting.
+        if (!caller.Principal.Roles.Any(r => r is DirectoryRoles.GlobalAdministrator or DirectoryRoles.CloudDeviceAdministrator))
+        {
+            return GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} is not a Cloud Device Administrator or Global Administrator.");
+        }
+
+        if (body?["localAdminPassword"]?["isEnabled"] is not JsonValue value || !value.TryGetValue<bool>(out var enabled))
+        {
+            return GraphErrors.BadRequest(context, "The body must be {\"localAdminPassword\":{\"isEnabled\":true|false}}.");
+        }
+
+        state.Entra.LapsEnabled = enabled;
+        state.MarkChanged();
+        await commits.CommitAsync(null).ConfigureAwait(false);
+        return RegistrationPolicy(state);
+    }
+
+    private static IResult RegistrationPolicy(ServerState state) => Results.Json(new JsonObject
+    {
+        ["id"] = "deviceRegistrationPolicy",
+        ["displayName"] = "Device Registration Policy",
+        ["localAdminPassword"] = new JsonObject { ["isEnabled"] = state.Entra.LapsEnabled },
+    });
 
     private static IResult CreatePolicy(HttpContext context, LapsPolicyRequest? request, PolicyService policies)
     {
@@ -208,7 +253,7 @@ public static class ManagementEndpoints
 
     private static object Summary(HostedDevice host, ServerState state)
     {
-        var info = host.Registration.InEntra ? state.Entra.Get(host.Registration.EntraDeviceId) : null;
+        var status = host.Device.LapsStatus();
         var last = host.Rotations().LastOrDefault();
         return new
         {
@@ -219,8 +264,9 @@ public static class ManagementEndpoints
             osVersion = host.Registration.OsBuild,
             backupDirectory = HostedDevice.BackupDirectoryName(host.BackupDirectory) ?? "disabled",
             managedAccountName = host.Device.Backend.ManagedAccount()?.Name,
-            lastBackupDateTime = info?.LastBackupDateTime,
-            nextRotationDateTime = info?.RefreshDateTime,
+            lastBackupDateTime = status.LastBackupTime,
+            passwordLastSetDateTime = status.LastPasswordUpdateTime,
+            nextRotationDateTime = status.NextRotation,
             lastRotation = last,
         };
     }

@@ -363,3 +363,44 @@ public class ManagementTests
         DeviceLocalCredential.DecodePassword("UQBRAEAAZAA4AGYAOABnAFkA").Should().Be("QQ@d8f8gY");
     }
 }
+
+/// <summary>The tenant-wide "Enable Microsoft Entra LAPS" switch (001), through Graph beta's deviceRegistrationPolicy.</summary>
+public class TenantSwitchTests
+{
+    [Test]
+    public async Task With_LAPS_disabled_in_the_tenant_a_rotation_fails_and_keeps_the_password_until_it_is_enabled_again()
+    {
+        using var factory = new LapsServerFactory();
+        using var anonymous = factory.CreateClient();
+        await Scenario.EntraDeviceWithBackup(anonymous, "PC-1");
+        using var cloud = await factory.ClientFor("clouddevice@contoso.com");
+        using var intune = await factory.ClientFor("intuneadmin@contoso.com");
+        var registry = factory.Services.GetRequiredService<DeviceRegistry>();
+        var before = Scenario.DevicePassword(registry, "PC-1");
+
+        using var off = await cloud.PatchAsJsonAsync("/beta/policies/deviceRegistrationPolicy", new { localAdminPassword = new { isEnabled = false } });
+        using var refused = await intune.PostAsync(new Uri("/beta/deviceManagement/managedDevices/PC-1/rotateLocalAdminPassword", UriKind.Relative), null);
+        var whileOff = Scenario.DevicePassword(registry, "PC-1");
+        (await cloud.PatchAsJsonAsync("/beta/policies/deviceRegistrationPolicy", new { localAdminPassword = new { isEnabled = true } })).Dispose();
+        using var accepted = await intune.PostAsync(new Uri("/beta/deviceManagement/managedDevices/PC-1/rotateLocalAdminPassword", UriKind.Relative), null);
+
+        (await off.Content.ReadFromJsonAsync<JsonObject>())!["localAdminPassword"]!["isEnabled"]!.GetValue<bool>().Should().BeFalse();
+        (await refused.Content.ReadFromJsonAsync<JsonObject>())!["rotation"]!["result"]!.GetValue<string>().Should().Be("failed");
+        whileOff.Should().Be(before);
+        (await accepted.Content.ReadFromJsonAsync<JsonObject>())!["rotation"]!["result"]!.GetValue<string>().Should().Be("succeeded");
+        Scenario.DevicePassword(registry, "PC-1").Should().NotBe(before);
+    }
+
+    [Test]
+    public async Task Only_a_Cloud_Device_or_Global_Administrator_changes_the_switch()
+    {
+        using var factory = new LapsServerFactory();
+        using var helpdesk = await factory.ClientFor("helpdesk@contoso.com");
+
+        using var patch = await helpdesk.PatchAsJsonAsync("/beta/policies/deviceRegistrationPolicy", new { localAdminPassword = new { isEnabled = false } });
+        var policy = await helpdesk.GetFromJsonAsync<JsonObject>("/beta/policies/deviceRegistrationPolicy");
+
+        patch.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+        policy!["localAdminPassword"]!["isEnabled"]!.GetValue<bool>().Should().BeTrue();
+    }
+}
