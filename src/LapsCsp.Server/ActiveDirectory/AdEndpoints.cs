@@ -16,7 +16,7 @@ namespace LapsCsp.Server.ActiveDirectory;
 /// <remarks>The caller acts as its configured <c>adAccount</c>. Encrypted blobs are readable by any domain account; decryption
 /// is granted to the blob's encryption principal and its (nested) members only. The clear <c>msLAPS-Password</c> (encryption
 /// off) is a confidential attribute: shown to Domain Admins members only, each read audited; others see it removed.</remarks>
-public static class AdEndpoints
+internal static class AdEndpoints
 {
     /// <summary>An LDAP reader sees no value for an attribute that is not set, so unset attributes are left out.</summary>
     private static readonly JsonSerializerOptions s_ldap = new() { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull };

@@ -15,7 +15,7 @@ namespace LapsCsp.Server.Devices;
 /// <summary>The device side: register devices and post them SyncML packages, as an MDM server would.</summary>
 /// <remarks>The device channel carries no bearer token: real devices authenticate with their enrolment certificate, which
 /// this emulator does not model; the server listens on loopback by default.</remarks>
-public static class DeviceEndpoints
+internal static class DeviceEndpoints
 {
     // The reader's codes for a message with no SyncHdr of its own (SyncML README): such a message has no session to check.
     private static readonly string[] s_headerlessCodes = ["no-header", "bare-body", "fragment"];

@@ -12,7 +12,7 @@ namespace LapsCsp.Server.Devices;
 /// the device is not domain joined, it will accept the policy settings from Intune, but LAPS cannot successfully use that
 /// configuration").</remarks>
 [JsonConverter(typeof(JsonStringEnumConverter<JoinKind>))]
-public enum JoinKind
+internal enum JoinKind
 {
     EntraJoined,
     HybridJoined,
@@ -23,7 +23,7 @@ public enum JoinKind
 /// <param name="DeviceId">The DM device id (the SyncML Target the harness addresses).</param>
 /// <param name="EntraDeviceId">The Entra deviceId: the <c>id</c> of its Graph deviceLocalCredentialInfo (digest C.13).</param>
 /// <param name="Edition">The Windows product type number (0x4 Enterprise, 0x30 Pro ...).</param>
-public sealed record DeviceRegistration(
+internal sealed record DeviceRegistration(
     string DeviceId,
     string DeviceName,
     string EntraDeviceId,
@@ -52,7 +52,7 @@ public sealed record DeviceRegistration(
 }
 
 /// <summary>The body of <c>POST /devices</c>; every field but the id is optional.</summary>
-public sealed record DeviceCreateRequest(
+internal sealed record DeviceCreateRequest(
     string? DeviceId,
     string? DeviceName = null,
     string? EntraDeviceId = null,

@@ -8,7 +8,7 @@ namespace LapsCsp.Server.Devices;
 
 /// <summary>The devices the server hosts: loaded from the store on first use and kept in memory, created on registration or
 /// on the first message to an unknown id, saved after every message that changed them.</summary>
-public sealed class DeviceRegistry : IDisposable
+internal sealed class DeviceRegistry : IDisposable
 {
     private const string RegistrationPrefix = "server.device.";
     private readonly ServerState _state;
@@ -44,10 +44,6 @@ public sealed class DeviceRegistry : IDisposable
             return host;
         }
     }
-
-    /// <summary>The device whose Entra deviceId is <paramref name="entraDeviceId"/>, or null.</summary>
-    public HostedDevice? FindByEntraId(string entraDeviceId) =>
-        _deviceByEntraId.TryGetValue(entraDeviceId, out var deviceId) ? Find(deviceId) : null;
 
     /// <summary>What RBAC needs to place an Entra device in administrative units: both of its ids.</summary>
     public Identity.DeviceScope ScopeForEntraId(string entraDeviceId) =>

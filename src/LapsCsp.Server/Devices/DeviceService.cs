@@ -6,7 +6,7 @@ namespace LapsCsp.Server.Devices;
 
 /// <summary>Runs work on a hosted device under its gate and stores the result: management deliveries and policy cycles.
 /// (The SyncML endpoint does the same with the session checks around it.)</summary>
-public sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService> logger)
+internal sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService> logger)
 {
     public DeviceRegistry Registry => registry;
 

@@ -13,7 +13,7 @@ namespace LapsCsp.Server.Devices;
 
 /// <summary>Why a rotation happened: an administrator's action, the device's own policy processing, or a ResetPassword sent
 /// over SyncML by the harness.</summary>
-public static class RotationTriggers
+internal static class RotationTriggers
 {
     public const string Manual = "manual";
     public const string Scheduled = "scheduled";
@@ -22,7 +22,7 @@ public static class RotationTriggers
 
 /// <summary>One password rotation of a device and its outcome (the Intune rotation report's row).</summary>
 /// <param name="HResult">0 on success, else the HRESULT of the device's event 10005 (also Actions/ResetPasswordStatus for a reset).</param>
-public sealed record RotationRecord(
+internal sealed record RotationRecord(
     string DeviceId,
     string DeviceName,
     string Trigger,
@@ -48,7 +48,7 @@ public sealed record RotationRecord(
 /// (<see cref="RunDueWork"/>) and turns its events into rotation records: an attempt starts with event 10014
 /// (administrator-requested reset) or 10015 (password update needed), succeeds when the device reports the new password,
 /// fails with event 10005 and its HRESULT (digest C.5).</remarks>
-public sealed partial class HostedDevice : IDisposable
+internal sealed partial class HostedDevice : IDisposable
 {
     private static readonly CspPath s_policies = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Policies");
 
@@ -181,6 +181,8 @@ public sealed partial class HostedDevice : IDisposable
         Gate.Dispose();
     }
 
+    // Lock order: the device's own lock, then _recordsGate. OnEvent runs inside the device's lock (the event log is written
+    // there), so it may read the device; OnRotated runs outside it and reads the device before taking _recordsGate.
     private void OnEvent(LapsEvent e)
     {
         lock (_recordsGate)
@@ -202,7 +204,7 @@ public sealed partial class HostedDevice : IDisposable
                     var hresult = HResultPattern().Match(e.Message) is { Success: true } m
                         ? unchecked((int)uint.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
                         : HResults.Fail;
-                    Close(RotationRecord.Failed, hresult, Device.Backend.ManagedAccount()?.Name, e.Message, e.TimeCreated);
+                    Close(RotationRecord.Failed, hresult, Device.Backend.ManagedAccount()?.Name, e.Message, e.TimeCreated, BackupDirectory);
                     break;
             }
         }
@@ -210,23 +212,25 @@ public sealed partial class HostedDevice : IDisposable
 
     private void OnRotated(LocalAccount account, string password)
     {
+        var directory = BackupDirectory;
+        var now = _state.Time.GetUtcNow();
         lock (_recordsGate)
         {
-            _attempt ??= new Attempt(RotationTriggers.Scheduled, _state.Time.GetUtcNow(), null);
+            _attempt ??= new Attempt(RotationTriggers.Scheduled, now, null);
             Close(RotationRecord.Succeeded, HResults.SOk, account.Name,
-                _attempt.Backup ?? (BackupDirectory == 0 ? "rotated locally; BackupDirectory is 0, nothing was backed up" : null), _state.Time.GetUtcNow());
+                _attempt.Backup ?? (directory == 0 ? "rotated locally; BackupDirectory is 0, nothing was backed up" : null), now, directory);
         }
 
         // The directory now holds a new credential and its audit record.
         _state.MarkChanged();
     }
 
-    private void Close(string result, int hresult, string? account, string? detail, DateTimeOffset at)
+    private void Close(string result, int hresult, string? account, string? detail, DateTimeOffset at, int directory)
     {
         var attempt = _attempt!;
         _attempt = null;
         _unsavedRotations.Add(new RotationRecord(Registration.DeviceId, Registration.DeviceName, attempt.Trigger, attempt.Started, at, result, hresult,
-            account, BackupDirectoryName(BackupDirectory), detail, attempt.RequestedBy));
+            account, BackupDirectoryName(directory), detail, attempt.RequestedBy));
     }
 
     [GeneratedRegex("0x([0-9A-Fa-f]{8})")]

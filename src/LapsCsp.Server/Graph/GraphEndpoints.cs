@@ -20,7 +20,7 @@ namespace LapsCsp.Server.Graph;
 
 /// <summary>The emulated Microsoft Graph LAPS API under <c>/v1.0</c> and <c>/beta</c> (digest C.13): deviceLocalCredentials
 /// and the directory audit log, in Graph's JSON shapes so that a Graph SDK works against it unchanged.</summary>
-public static class GraphEndpoints
+internal static class GraphEndpoints
 {
     private static readonly string[] s_credentialProperties = ["id", "deviceName", "lastBackupDateTime", "refreshDateTime", "credentials"];
     private static readonly string[] s_credentialFilterable = ["id", "deviceName", "lastBackupDateTime", "refreshDateTime"];

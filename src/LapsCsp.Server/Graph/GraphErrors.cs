@@ -6,7 +6,7 @@ namespace LapsCsp.Server.Graph;
 
 /// <summary>Errors in Microsoft Graph's shape, <c>{"error":{"code","message","innerError":{...}}}</c>, which the Graph SDKs
 /// turn into <c>ODataError</c>.</summary>
-public static class GraphErrors
+internal static class GraphErrors
 {
     public static bool IsGraphPath(PathString path) =>
         path.StartsWithSegments("/v1.0", StringComparison.OrdinalIgnoreCase) || path.StartsWithSegments("/beta", StringComparison.OrdinalIgnoreCase);

@@ -6,7 +6,7 @@ namespace LapsCsp.Server.Graph;
 /// <summary>A small OData <c>$filter</c>: comparisons (<c>eq ne gt ge lt le</c>) of a property with a string, date, number
 /// or boolean literal, <c>startswith(p,'x')</c>, <c>endswith(p,'x')</c>, <c>contains(p,'x')</c>, combined with <c>and</c>,
 /// <c>or</c>, <c>not</c> and parentheses. Strings compare case-insensitively, as Graph's directory properties do.</summary>
-public sealed class ODataFilter
+internal sealed class ODataFilter
 {
     private readonly Node _root;
 

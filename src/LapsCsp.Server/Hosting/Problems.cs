@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Http;
 namespace LapsCsp.Server.Hosting;
 
 /// <summary>RFC 9457 problem documents (<c>application/problem+json</c>) for the non-Graph endpoints.</summary>
-public static class Problems
+internal static class Problems
 {
     public const string MediaType = "application/problem+json";
 

@@ -5,11 +5,11 @@ using System.Text;
 namespace LapsCsp.Server.Identity;
 
 /// <summary>A device as RBAC sees it: both ids an administrative unit may list it by.</summary>
-public readonly record struct DeviceScope(string DeviceId, string EntraDeviceId);
+internal readonly record struct DeviceScope(string DeviceId, string EntraDeviceId);
 
 /// <summary>An authenticated principal and what it may do: directory actions and Intune permissions, tenant-wide or over
 /// administrative units.</summary>
-public sealed class Caller
+internal sealed class Caller
 {
     private readonly FrozenSet<string> _tenantWide;
     private readonly IReadOnlyList<(string Action, FrozenSet<string> Devices)> _scoped;
@@ -41,7 +41,7 @@ public sealed class Caller
 }
 
 /// <summary>The compiled tenant: checks credentials and builds each principal's <see cref="Caller"/>.</summary>
-public sealed class TenantDirectory
+internal sealed class TenantDirectory
 {
     private readonly FrozenDictionary<string, Caller> _callers;
 

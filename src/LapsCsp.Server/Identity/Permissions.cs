@@ -4,7 +4,7 @@ using LapsCsp.Directory.Entra;
 namespace LapsCsp.Server.Identity;
 
 /// <summary>Entra directory role actions the server checks.</summary>
-public static class DirectoryActions
+internal static class DirectoryActions
 {
     /// <summary>Read LAPS passwords (<c>credentials</c>), Entra LAPS doc.</summary>
     public const string PasswordRead = DeviceLocalCredentialPermissions.PasswordReadAction;
@@ -20,7 +20,7 @@ public static class DirectoryActions
 }
 
 /// <summary>Graph application permissions the server knows.</summary>
-public static class GraphPermissions
+internal static class GraphPermissions
 {
     public const string ReadBasicAll = DeviceLocalCredentialPermissions.GraphReadBasicAll;
     public const string ReadAll = DeviceLocalCredentialPermissions.GraphReadAll;
@@ -52,7 +52,7 @@ public static class GraphPermissions
 /// Administrator, Global Reader, Security Administrator, Security Reader, Security Operator, Reports Reader) follows
 /// Graph's directoryAudit permissions page, which is not in our spec folder. Global Administrator and Intune Service
 /// Administrator hold every Intune permission (Intune RBAC).</remarks>
-public static class DirectoryRoles
+internal static class DirectoryRoles
 {
     public const string GlobalAdministrator = "Global Administrator";
     public const string CloudDeviceAdministrator = "Cloud Device Administrator";
@@ -81,7 +81,7 @@ public static class DirectoryRoles
 }
 
 /// <summary>Intune permissions (Intune LAPS doc, 000: "Role based access controls for LAPS").</summary>
-public static class IntunePermissions
+internal static class IntunePermissions
 {
     /// <summary>"Rotate Local Admin Password permission, which is part of the Remote tasks category".</summary>
     public const string RotateLocalAdminPassword = "RemoteTasks/RotateLocalAdminPassword";
@@ -98,7 +98,7 @@ public static class IntunePermissions
 
 /// <summary>Intune built-in roles. Read Only Operator is named by the Intune LAPS doc; which permissions Help Desk Operator
 /// and Endpoint Security Manager hold beyond that is our reading of Intune's role descriptions (not in our spec folder).</summary>
-public static class IntuneRoles
+internal static class IntuneRoles
 {
     public static FrozenDictionary<string, string[]> Permissions { get; } = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
     {

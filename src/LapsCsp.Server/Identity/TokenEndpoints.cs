@@ -11,7 +11,7 @@ namespace LapsCsp.Server.Identity;
 
 /// <summary>The token endpoint, shaped like Entra's v2.0 one: <c>client_credentials</c> for applications, <c>password</c>
 /// (resource owner password) for users. Answers per RFC 6749 §5.</summary>
-public static class TokenEndpoints
+internal static class TokenEndpoints
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -64,7 +64,7 @@ public static class TokenEndpoints
 }
 
 /// <summary>Reads the bearer token of a request.</summary>
-public static class Authentication
+internal static class Authentication
 {
     /// <summary>The caller, or a 401 in Graph's shape (Graph and management endpoints) or as a problem document.</summary>
     public static IResult? Require(HttpContext context, out Caller caller)

@@ -8,7 +8,7 @@ namespace LapsCsp.Server.Identity;
 
 /// <summary>Issues and checks the server's bearer tokens: JWTs signed with HMAC-SHA256 under a key kept in the data folder,
 /// so tokens survive a restart; a token names its principal, whose roles are read from the configuration on every request.</summary>
-public sealed class TokenService
+internal sealed class TokenService
 {
     private static readonly byte[] s_header = Encoding.UTF8.GetBytes("""{"alg":"HS256","typ":"JWT"}""");
     private readonly byte[] _key;

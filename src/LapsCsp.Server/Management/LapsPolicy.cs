@@ -9,7 +9,7 @@ namespace LapsCsp.Server.Management;
 /// up to Entra ID (digest D1: Intune models the 7-day floor as a child of BackupDirectory=1), and the AD-only settings exist
 /// only under BackupDirectory=2 (digest C.4). The AutomaticAccountManagement* settings other than Enabled need Enabled
 /// (digest D5).</remarks>
-public sealed record LapsPolicySettings
+internal sealed record LapsPolicySettings
 {
     /// <summary>0 disabled, 1 Entra ID, 2 Active Directory.</summary>
     public int? BackupDirectory { get; init; }
@@ -125,7 +125,7 @@ public sealed record LapsPolicySettings
 }
 
 /// <summary>A LAPS policy and the devices it is assigned to.</summary>
-public sealed record LapsPolicy(
+internal sealed record LapsPolicy(
     string Id,
     string DisplayName,
     string? Description,
@@ -137,10 +137,10 @@ public sealed record LapsPolicy(
 
 /// <summary>The body of <c>POST .../lapsPolicies</c>.</summary>
 /// <param name="Atomic">Wrap the Replaces in one Atomic (default): the DDF marks Policies <c>MSFT:AtomicRequired</c> (digest D2).</param>
-public sealed record LapsPolicyRequest(string? DisplayName, string? Description, LapsPolicySettings? Settings, bool? Atomic);
+internal sealed record LapsPolicyRequest(string? DisplayName, string? Description, LapsPolicySettings? Settings, bool? Atomic);
 
 /// <summary>Builds the SyncML packages the server sends to devices.</summary>
-public static class ManagementSyncML
+internal static class ManagementSyncML
 {
     public const string ServerUri = "https://lapscsp.local/ManagementServer/MDM.svc";
     private const string PoliciesPath = "./Device/Vendor/MSFT/LAPS/Policies/";

@@ -16,7 +16,7 @@ namespace LapsCsp.Server.Management;
 /// <summary>Intune-style management under <c>/beta/deviceManagement</c> (000): LAPS policies built from settings and delivered
 /// as SyncML, the "Rotate local admin password" action (Graph beta's managedDevice <c>rotateLocalAdminPassword</c>), the managed
 /// account's details and the rotation report. Errors are in Graph's shape.</summary>
-public static class ManagementEndpoints
+internal static class ManagementEndpoints
 {
     private static readonly JsonSerializerOptions s_json = ServerState.Json;
 
@@ -278,4 +278,4 @@ public static class ManagementEndpoints
     }
 }
 
-public sealed record AssignRequest(IReadOnlyList<string>? DeviceIds);
+internal sealed record AssignRequest(IReadOnlyList<string>? DeviceIds);

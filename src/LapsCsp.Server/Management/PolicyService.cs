@@ -8,13 +8,13 @@ namespace LapsCsp.Server.Management;
 
 /// <summary>What happened when a policy or an action was sent to one device.</summary>
 /// <param name="Status">delivered (every command 2xx), failed (some command refused), conflict (not sent), notFound.</param>
-public sealed record DeliveryResult(string DeviceId, string Status, string? Detail, IReadOnlyList<CommandResult> Commands);
+internal sealed record DeliveryResult(string DeviceId, string Status, string? Detail, IReadOnlyList<CommandResult> Commands);
 
 /// <summary>One Status of the device's reply, explained.</summary>
-public sealed record CommandResult(string? CmdRef, string Cmd, string? Target, int Status, string? Reason);
+internal sealed record CommandResult(string? CmdRef, string Cmd, string? Target, int Status, string? Reason);
 
 /// <summary>Intune-style management: LAPS policies, their assignment and delivery, and the rotate action.</summary>
-public sealed class PolicyService(DeviceService devices, ServerState state)
+internal sealed class PolicyService(DeviceService devices, ServerState state)
 {
     private const string PoliciesKey = "server.policies";
     private readonly Lock _gate = new();
@@ -131,7 +131,7 @@ public sealed class PolicyService(DeviceService devices, ServerState state)
 
 /// <summary>Lets every device run the LAPS work due by the injected clock (each device keeps its own hourly schedule,
 /// digest C.2); the service wakes every <see cref="Hosting.ServerOptions.PolicyCycleInterval"/> to drive them.</summary>
-public sealed class PolicyCycleService(DeviceService devices, Hosting.ServerOptions options, TimeProvider time,
+internal sealed class PolicyCycleService(DeviceService devices, Hosting.ServerOptions options, TimeProvider time,
     Microsoft.Extensions.Logging.ILogger<PolicyCycleService> logger) : Microsoft.Extensions.Hosting.BackgroundService
 {
     /// <summary>Raised after each cycle with the rotations it caused.</summary>

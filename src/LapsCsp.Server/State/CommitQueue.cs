@@ -8,7 +8,7 @@ namespace LapsCsp.Server.State;
 /// request, far more writes per second).</summary>
 /// <remarks>A batch that fails is retried one write at a time, so that one bad write fails alone. A write must therefore
 /// only assign what it computes (it may run twice), which the callers' closures do.</remarks>
-public sealed class CommitQueue : IAsyncDisposable, IDisposable
+internal sealed class CommitQueue : IAsyncDisposable, IDisposable
 {
     private const int MaxBatch = 256;
     private readonly ServerState _state;

@@ -11,7 +11,7 @@ namespace LapsCsp.Server.State;
 /// <remarks>Directories live in memory and are written back in the same transaction as the device whose session changed
 /// them (<see cref="Commit"/>): a backup, its audit record and the device's new state are stored all or nothing. Only the
 /// audit records not yet stored travel with each save, so a save costs the same however long the log is.</remarks>
-public sealed class ServerState : IDisposable
+internal sealed class ServerState : IDisposable
 {
     private readonly Lock _gate = new();
     private long _generation;

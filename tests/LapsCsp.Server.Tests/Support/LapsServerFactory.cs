@@ -16,7 +16,7 @@ namespace LapsCsp.Server.Tests.Support;
 
 /// <summary>The server in memory (WebApplicationFactory's TestServer) on a fake clock, with an in-memory store unless a
 /// data folder is given.</summary>
-public sealed class LapsServerFactory : WebApplicationFactory<LapsServerFactory>
+internal sealed class LapsServerFactory : WebApplicationFactory<LapsServerFactory>
 {
     public static readonly DateTimeOffset Start = new(2026, 3, 2, 9, 0, 0, TimeSpan.Zero);
 
@@ -58,7 +58,7 @@ public sealed class LapsServerFactory : WebApplicationFactory<LapsServerFactory>
 }
 
 /// <summary>Helpers for SyncML over HTTP.</summary>
-public static class SyncMLHttp
+internal static class SyncMLHttp
 {
     public static ByteArrayContent Content(string xml) => Content(Encoding.UTF8.GetBytes(xml));
 

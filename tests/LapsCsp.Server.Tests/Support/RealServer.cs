@@ -5,7 +5,7 @@ using Microsoft.Extensions.Hosting;
 namespace LapsCsp.Server.Tests.Support;
 
 /// <summary>The server on Kestrel over real loopback HTTP (port 0: the system picks a free port).</summary>
-public sealed class RealServer : IAsyncDisposable
+internal sealed class RealServer : IAsyncDisposable
 {
     private readonly IHost _host;
 

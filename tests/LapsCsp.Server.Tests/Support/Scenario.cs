@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 namespace LapsCsp.Server.Tests.Support;
 
 /// <summary>Puts devices into the state the tests start from, through the public endpoints.</summary>
-public static class Scenario
+internal static class Scenario
 {
     /// <summary>Registers an Entra-joined device, sends it the CSP document's Entra ID policy and the Accounts sample (which
     /// creates the managed account and asks for a reset), so its password is backed up to Entra ID. Returns its Entra id.</summary>
