@@ -24,6 +24,7 @@ internal static class Program
         ApplyCommand.Create(),
         CheckCommand.Create(),
         DdfCommand.Create(),
+        FleetCommand.Create(),
         DeviceCommand.Create(),
         DirectoryCommand.Create(),
         ServeCommand.Create(),

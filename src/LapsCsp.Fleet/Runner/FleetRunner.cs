@@ -128,6 +128,12 @@ public sealed class FleetRunner : IDisposable
 
     public FleetDeviceState State(int index) => _devices[index].State;
 
+    /// <summary>Devices in memory right now.</summary>
+    public int ResidentCount => _resident.Count;
+
+    /// <summary>Saves every idle device to the store and drops it from memory (nothing happens without a store).</summary>
+    public void Hibernate() => Evict(force: true);
+
     public async Task<FleetReport> RunAsync(IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();

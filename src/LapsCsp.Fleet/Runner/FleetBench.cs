@@ -1,0 +1,65 @@
+using LapsCsp.Fleet.Reporting;
+using LapsCsp.Fleet.Transport;
+
+namespace LapsCsp.Fleet.Runner;
+
+/// <summary>Figures of one benchmark run (issue 6 item 5).</summary>
+/// <param name="BytesPerIdleDevice">Managed heap the fleet keeps per device once every device is idle in the store
+/// (its compact record, schedule entry and its share of the fleet's emulated directories).</param>
+/// <param name="BytesPerLoadedDevice">Managed heap per device while devices are loaded (simulated device, DM client
+/// state, identity).</param>
+public sealed record FleetBenchResult(
+    int Devices,
+    double Days,
+    long Sessions,
+    double WallSeconds,
+    double CheckInsPerSecond,
+    double SimulatedDaysPerMinute,
+    long BytesPerIdleDevice,
+    long BytesPerLoadedDevice,
+    long PeakWorkingSetBytes,
+    FleetReport Report);
+
+/// <summary>Measures a fleet: memory per idle and per loaded device, check-ins per second, simulated days per real minute.</summary>
+public static class FleetBench
+{
+    public static async Task<FleetBenchResult> RunAsync(FleetOptions options, IMdmServerConnection server, IProgress<FleetProgress>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        FleetReport report;
+        long loaded;
+        long idle;
+        int resident;
+        var runner = new FleetRunner(options, server);
+        try
+        {
+            report = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+            resident = runner.ResidentCount;
+            loaded = Heap();
+            runner.Hibernate();
+            idle = Heap();
+            GC.KeepAlive(runner);
+        }
+        finally
+        {
+            runner.Dispose();
+        }
+
+        runner = null!;
+        var after = Heap();
+        var perf = report.Performance!;
+        var perIdle = options.UsesStore ? Math.Max(0, idle - after) / options.Devices : Math.Max(0, loaded - after) / options.Devices;
+        var perLoaded = resident > 0 ? Math.Max(0, loaded - after) / Math.Max(1, resident) : 0;
+        return new FleetBenchResult(options.Devices, options.Days, report.Sessions, perf.WallSeconds, perf.CheckInsPerSecond, perf.SimulatedDaysPerMinute,
+            perIdle, perLoaded, perf.PeakWorkingSetBytes, report);
+
+        static long Heap()
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            return GC.GetTotalMemory(forceFullCollection: true);
+        }
+    }
+}
