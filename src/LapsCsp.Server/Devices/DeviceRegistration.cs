@@ -58,7 +58,7 @@ internal sealed record DeviceCreateRequest(
     string? EntraDeviceId = null,
     JoinKind? JoinType = null,
     string? OsBuild = null,
-    string? Edition = null,
+    [property: JsonConverter(typeof(NumberOrStringConverter))] string? Edition = null,
     string? Locale = null)
 {
     /// <summary>Why a device id is not usable, or null.</summary>
@@ -113,4 +113,20 @@ internal sealed record DeviceCreateRequest(
             Locale ?? "en-US",
             now);
     }
+}
+
+/// <summary>Reads a JSON number or string as text: an edition may be given as 4 or as "0x4".</summary>
+internal sealed class NumberOrStringConverter : JsonConverter<string?>
+{
+    public override string? Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType switch
+        {
+            System.Text.Json.JsonTokenType.Number => reader.GetInt64().ToString(CultureInfo.InvariantCulture),
+            System.Text.Json.JsonTokenType.String => reader.GetString(),
+            System.Text.Json.JsonTokenType.Null => null,
+            _ => throw new System.Text.Json.JsonException("expected a number or a string"),
+        };
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, string? value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteStringValue(value);
 }

@@ -50,6 +50,26 @@ public class DeviceRegistrationTests
     }
 
     [Test]
+    public async Task The_edition_may_be_a_number_or_hex_text()
+    {
+        (await _client.PostAsJsonAsync("/devices", new { deviceId = "N", edition = 48 })).Dispose();
+        (await _client.PostAsJsonAsync("/devices", new { deviceId = "H", edition = "0x30" })).Dispose();
+
+        (await _client.GetFromJsonAsync<JsonObject>("/devices/N"))!["edition"]!.GetValue<int>().Should().Be(48);
+        (await _client.GetFromJsonAsync<JsonObject>("/devices/H"))!["edition"]!.GetValue<int>().Should().Be(48);
+    }
+
+    [Test]
+    public async Task A_body_that_is_not_JSON_is_400()
+    {
+        using var content = new StringContent("{not json", System.Text.Encoding.UTF8, "application/json");
+
+        using var response = await _client.PostAsync(new Uri("/devices", UriKind.Relative), content);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Test]
     public async Task A_workplace_joined_device_is_in_neither_directory()
     {
         (await _client.PostAsJsonAsync("/devices", new { deviceId = "WPJ-1", joinType = "workplaceJoined" })).Dispose();
