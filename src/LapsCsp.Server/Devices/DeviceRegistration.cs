@@ -11,7 +11,7 @@ namespace LapsCsp.Server.Devices;
 /// supported"); AD backup needs a domain-joined device (000: "if you set the directory to an on-premises Active Directory and
 /// the device is not domain joined, it will accept the policy settings from Intune, but LAPS cannot successfully use that
 /// configuration").</remarks>
-[JsonConverter(typeof(JsonStringEnumConverter<JoinKind>))]
+[JsonConverter(typeof(JoinKindConverter))]
 internal enum JoinKind
 {
     EntraJoined,
@@ -114,6 +114,9 @@ internal sealed record DeviceCreateRequest(
             now);
     }
 }
+
+/// <summary>Join types in JSON as entraJoined, hybridJoined, workplaceJoined (read in any case).</summary>
+internal sealed class JoinKindConverter() : JsonStringEnumConverter<JoinKind>(System.Text.Json.JsonNamingPolicy.CamelCase);
 
 /// <summary>Reads a JSON number or string as text: an edition may be given as 4 or as "0x4".</summary>
 internal sealed class NumberOrStringConverter : JsonConverter<string?>

@@ -40,7 +40,7 @@ public class DeviceRegistrationTests
         created.Headers.Location!.ToString().Should().Be("/devices/HYB-1");
         var device = await _client.GetFromJsonAsync<JsonObject>("/devices/HYB-1");
         device!["deviceName"]!.GetValue<string>().Should().Be("HYB-PC-1");
-        device["joinType"]!.GetValue<string>().Should().Be("HybridJoined");
+        device["joinType"]!.GetValue<string>().Should().Be("hybridJoined");
         device["osBuild"]!.GetValue<string>().Should().Be("10.0.22631.4460");
         device["edition"]!.GetValue<int>().Should().Be(0x30);
         device["locale"]!.GetValue<string>().Should().Be("fr-FR");
