@@ -45,6 +45,14 @@ public sealed record DeviceBlueprint
     /// <summary>Standard local users who log on each working day.</summary>
     public required int LocalUsers { get; init; }
 
+    /// <summary>The built-in Administrator (RID 500) is enabled, as IT departments that let LAPS manage it do; Windows
+    /// installs it disabled.</summary>
+    public required bool AdministratorEnabled { get; init; }
+
+    /// <summary>The name of an extra local administrator account created by IT (null: none), which a LAPS policy may name
+    /// in AdministratorAccountName.</summary>
+    public string? ExtraAdministrator { get; init; }
+
     /// <summary>When in the working day (device-local) the first user logs on.</summary>
     public required TimeSpan LogonTimeOfDay { get; init; }
 
@@ -194,6 +202,8 @@ public sealed record FleetMix
             Model = model,
             MacAddresses = macs,
             LocalUsers = random.Next(3),
+            AdministratorEnabled = random.NextDouble() < 0.7,
+            ExtraAdministrator = random.NextDouble() < 0.3 ? "LapsAdmin" : null,
             LogonTimeOfDay = TimeSpan.FromHours(7.5) + TimeSpan.FromMinutes(random.Next(120)),
             EnrollAt = enrollAt,
             Network = network,

@@ -176,7 +176,15 @@ public sealed class FleetRunner : IDisposable
         }
 
         Clock.AdvanceTo(end);
-        foreach (var device in _devices.Where(d => d.Loaded)) Summarize(device);
+        foreach (var device in _devices.Where(d => d.Loaded && d.State == FleetDeviceState.Enrolled))
+        {
+            // Loaded devices run the hourly cycles up to the end (devices idle in the store ran theirs up to their last wake).
+            device.Clock!.Pin(end);
+            _metrics.PolicyCycles(device.Device!.RunDueWork());
+            device.Clock.Pin(null);
+            Summarize(device);
+        }
+
         var wall = Stopwatch.GetElapsedTime(started);
         progress?.Report(new FleetProgress(end, 1, _metrics.Sessions, _metrics.Enrollments, wall));
         return Report(wall);
@@ -478,6 +486,15 @@ public sealed class FleetRunner : IDisposable
         var simulated = new SimulatedDevice(DeviceOptionsFor(blueprint), clock, DirectoriesFor(device));
         Register(simulated);
         for (var u = 1; u <= blueprint.LocalUsers; u++) simulated.Accounts.Create(UserName(u), UserPassword(device.Index, u), administrator: false, now);
+        if (blueprint.AdministratorEnabled && simulated.Accounts.FindByRid(LapsCsp.Device.Accounts.LocalAccountStore.AdministratorRid) is { } administrator)
+        {
+            simulated.Accounts.SetAccountEnabled(administrator.Name, enabled: true);
+        }
+
+        if (blueprint.ExtraAdministrator is { } extra)
+        {
+            simulated.Accounts.Create(extra, UserPassword(device.Index, 0), administrator: true, now);
+        }
         Attach(device, simulated, clock);
     }
 
@@ -521,7 +538,7 @@ public sealed class FleetRunner : IDisposable
 
     private void Attach(FleetDevice device, SimulatedDevice simulated, DeviceClock clock)
     {
-        simulated.Events.Written += e => _metrics.LapsEvent(e, Clock.GetUtcNow());
+        simulated.Events.Written += e => _metrics.LapsEvent(e, e.TimeCreated - clock.Skew);
         device.Device = simulated;
         device.Clock = clock;
         _resident[device.Index] = 0;

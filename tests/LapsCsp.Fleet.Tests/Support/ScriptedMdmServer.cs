@@ -33,6 +33,9 @@ internal sealed record ScriptedServerOptions
     /// <summary>Answer a package without commands with an empty HTTP 200 body instead of a Status-only package.</summary>
     public bool EndWithEmptyBody { get; init; }
 
+    /// <summary>Keep every message and Status both ways (off for large fleets: only counters and generic alerts are kept).</summary>
+    public bool KeepHistory { get; init; } = true;
+
     /// <summary>A package to send when a session starts with an empty queue (e.g. a LAPS policy on the first check-in).</summary>
     public Func<ScriptedDevice, IReadOnlyList<SyncCommand>?>? OnCheckIn { get; init; }
 }
@@ -61,6 +64,12 @@ internal sealed class ScriptedDevice(EnrolledDevice enrollment)
     public List<AlertCommand> GenericAlerts { get; } = [];
 
     public int CheckIns { get; set; }
+
+    /// <summary>The server's time of the last session start.</summary>
+    public DateTimeOffset? LastCheckIn { get; set; }
+
+    /// <summary>Statuses per code the device sent (kept even without history).</summary>
+    public Dictionary<string, int> StatusCodes { get; } = [];
 
     public string? Nonce { get; set; }
 
@@ -150,7 +159,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
 
     private ManagementResponse Answer(ScriptedDevice device, SyncMLMessage message)
     {
-        device.Received.Add(message);
+        if (Options.KeepHistory) device.Received.Add(message);
         var header = message.Header;
         if (device.CurrentSession != header.SessionId)
         {
@@ -202,10 +211,11 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
             switch (command)
             {
                 case StatusCommand status:
-                    device.Statuses.Add(status);
+                    if (Options.KeepHistory) device.Statuses.Add(status);
+                    device.StatusCodes[status.Cmd + ":" + status.Code] = device.StatusCodes.GetValueOrDefault(status.Cmd + ":" + status.Code) + 1;
                     continue;
                 case ResultsCommand results:
-                    device.Results.Add(results);
+                    if (Options.KeepHistory) device.Results.Add(results);
                     continue;
                 case AlertCommand { Code: "1222" }:
                     askedForNext = true;
@@ -222,7 +232,11 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
             if (Options.AcknowledgeClientCommands) replies.Add(new StatusCommand(Next(), header.MsgId, command.CmdId, command.ElementName, "200"));
         }
 
-        if (startsSession) device.CheckIns++;
+        if (startsSession)
+        {
+            device.CheckIns++;
+            device.LastCheckIn = _time.GetUtcNow();
+        }
 
         if (!message.Final && !askedForNext)
         {
@@ -242,7 +256,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
 
         if (device.Outgoing.Count == 0 && Options.EndWithEmptyBody)
         {
-            device.Sent.Add(new SyncMLMessage(header, [], Final: true));
+            if (Options.KeepHistory) device.Sent.Add(new SyncMLMessage(header, [], Final: true));
             return new ManagementResponse(200, SyncMLMessage.MediaType, []);
         }
 
@@ -257,7 +271,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
         var header = new SyncHeader(clientHeader.SessionId, device.ServerMsgId.ToString(CultureInfo.InvariantCulture), device.DeviceId, ManagementUrl,
             Meta: Options.MaxMsgSize is { } max ? new Meta(MaxMsgSize: max.ToString(CultureInfo.InvariantCulture)) : null);
         var message = new SyncMLMessage(header, [.. commands], final);
-        device.Sent.Add(message);
+        if (Options.KeepHistory) device.Sent.Add(message);
         return new ManagementResponse(200, SyncMLMessage.MediaType, SyncMLWriter.WriteToUtf8(message, new SyncMLWriterOptions { XmlDeclaration = true }));
     }
 
