@@ -123,7 +123,7 @@ public class Package1Tests
         var alert = GenericAlert.AsyncResult("Reversed-Domain-Name:com.microsoft.mdm.win32csp_install",
             "./Device/Vendor/MSFT/EnterpriseDesktopAppManagement/MSI/{GUID}/DownloadInstall", 0);
         var state = SessionKit.R20Device with { PendingAlerts = [alert], Retry = SessionKit.R20Device.Retry with { Retries = 0 } };
-        var failing = new RecordingChannel((_, _) => throw new Transport.ManagementTransportException(Transport.TransportFaultKind.ConnectionFailed, "refused"));
+        var failing = new RecordingChannel((_, _) => throw new LapsCsp.Fleet.Transport.ManagementTransportException(LapsCsp.Fleet.Transport.TransportFaultKind.ConnectionFailed, "refused"));
         var failed = await SessionKit.Client(failing, new FixedCodeDevice("200")).RunSessionAsync(state, SessionKit.NoAuth, SessionTrigger.Scheduled);
         failed.State.PendingAlerts.Should().Equal(alert);
 

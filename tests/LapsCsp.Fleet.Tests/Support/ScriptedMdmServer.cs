@@ -106,6 +106,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
         var enrollmentOptions = enrollment ?? EnrollmentServerOptions.ForBaseUrl(new Uri(FleetTestKit.BaseUrl));
         Enrollment = new EnrollmentServer(enrollmentOptions, FleetTestKit.Authority, EnrollmentAuthenticators.AcceptAll, time);
         ManagementUrl = enrollmentOptions.ManagementUrl;
+        DiscoveryUrl = new Uri(new Uri(enrollmentOptions.EnrollmentServiceUrl).GetLeftPart(UriPartial.Authority) + "/EnrollmentServer/Discovery.svc");
     }
 
     public ScriptedServerOptions Options { get; set; }
@@ -114,7 +115,7 @@ internal sealed class ScriptedMdmServer : IMdmServerConnection
 
     public string ManagementUrl { get; }
 
-    public Uri DiscoveryUrl => new(FleetTestKit.BaseUrl + "/EnrollmentServer/Discovery.svc");
+    public Uri DiscoveryUrl { get; }
 
     private int _managementRequests;
 
