@@ -248,15 +248,21 @@ public class SessionFlowTests
     [Test]
     public async Task A_server_that_never_stops_sending_commands_is_cut_off()
     {
-        _server.Options = new ScriptedServerOptions { OnCheckIn = _ => [SessionKit.Get(ResetStatus)] };
-        var (state, device, _) = await EnrolledAsync();
-        var client = SessionKit.Client(_server, new SimulatedDeviceHandler(device), options: new DmClientOptions { MaxMessagesPerSession = 5 });
+        var state = SessionKit.R20Device;
+        var endless = $"""
+            <SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID>
+            <Target><LocURI>{state.Device.DeviceId}</LocURI></Target><Source><LocURI>{state.ManagementUrl}</LocURI></Source></SyncHdr>
+            <SyncBody><Get><CmdID>2</CmdID><Item><Target><LocURI>./DevInfo/DevId</LocURI></Target></Item></Get><Final/></SyncBody></SyncML>
+            """;
+        var channel = new RecordingChannel((_, _) => RecordingChannel.Ok(endless));
+        var client = SessionKit.Client(channel, new FixedCodeDevice("200"), options: new DmClientOptions { MaxMessagesPerSession = 5 });
 
-        var result = await client.RunSessionAsync(state, SessionKit.AuthFor(state), SessionTrigger.Scheduled);
+        var result = await client.RunSessionAsync(state, SessionKit.NoAuth, SessionTrigger.Scheduled);
 
         result.Outcome.Should().Be(SessionOutcome.Failed);
         result.Failure!.Kind.Should().Be(SessionFailureKind.TooManyMessages);
         result.MessagesSent.Should().Be(5);
+        channel.Requests.Should().HaveCount(5);
     }
 
     [Test]
