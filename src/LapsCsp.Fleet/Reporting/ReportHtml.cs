@@ -15,7 +15,7 @@ public static class ReportHtml
         ArgumentNullException.ThrowIfNull(report);
         var s = report.Settings;
         var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>lapscsp fleet report</title><style>")
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>lapscsp fleet report</title><style>")
             .Append("body{font-family:system-ui,sans-serif;margin:2em;color:#1a202c;max-width:1100px}h1{font-size:1.5em}")
             .Append("h2{font-size:1.15em;margin-top:2em;border-bottom:1px solid #cbd5e0}table{border-collapse:collapse;margin:.5em 0}")
             .Append("td,th{padding:.2em .8em;border-bottom:1px solid #e2e8f0;text-align:left}td.n{text-align:right;font-variant-numeric:tabular-nums}")
