@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load run for `lapscsp serve` (issue 5 item 8): requests/s and p99 latency of the SyncML endpoint and the Graph endpoint,
 # each as a ratio to a trivial endpoint (/health) of the same server in the same run. Needs wrk (apt-get install -y wrk).
-# Usage: tools/load/run-load.sh [seconds per endpoint, default 10] [connections, default 32]
+# Usage: tools/load/run-load.sh [seconds per endpoint, default 10] [connections, default 32]; LAPS_LOAD_ROUNDS=5 bursts each
 # Traffic goes to 127.0.0.1 only; every wrk run is bounded by its duration, and the server is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,41 +29,46 @@ for i in $(seq 1 $devices); do
 done
 token=$(curl -fs -d grant_type=client_credentials -d client_id=laps-read-app -d client_secret=lapscsp-demo "$base/oauth2/v2.0/token" | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
 
-run() { # name, lua script, url, env...
+run() { # name, lua script, url, env... : one burst; prints "name requests/s p99 non-2xx"
   local name=$1 script=$2 url=$3; shift 3
-  env "$@" wrk -t2 -c"$connections" -d"${duration}s" --latency -s "$script" "$url" >"$work/$name.txt"
+  env "$@" wrk -t2 -c"$connections" -d"${burst}s" --latency -s "$script" "$url" >"$work/$name.txt"
   local rps p99 errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$work/$name.txt")
   p99=$(awk '$1 == "99%" {print $2}' "$work/$name.txt")
   errors=$(awk -F= '/^non2xx=/ {print $2}' "$work/$name.txt")
-  echo "$name $rps $p99 ${errors:-0}"
+  echo "$name $rps $(to_ms "$p99") ${errors:-0}"
 }
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) printf "%.3f", v / 1000; else if (v ~ /ms$/) printf "%.3f", v + 0; else printf "%.3f", v * 1000 }'; }
 
-# Warm-up (JIT, connection pools, page cache), not measured.
-for name in trivial syncml graph; do
-  case $name in
-    trivial) env wrk -t2 -c"$connections" -d2s -s "$here/trivial.lua" "$base/health" ;;
-    syncml) env LAPS_BODY_FILE="$here/get-status.xml" LAPS_DEVICES=$devices wrk -t2 -c"$connections" -d2s -s "$here/syncml.lua" "$base/" ;;
-    graph) env LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token" wrk -t2 -c"$connections" -d2s -s "$here/graph.lua" "$base/" ;;
-  esac >/dev/null
+# The endpoints take turns in short bursts, round after round, so that whatever else the machine does weighs on all of
+# them alike; requests/s is the mean over the rounds, p99 the median of the rounds' p99.
+rounds=${LAPS_LOAD_ROUNDS:-5}
+burst=$(( duration / rounds > 0 ? duration / rounds : 1 ))
+: >"$work/results"
+for _ in $(seq 1 "$rounds"); do
+  {
+    run trivial "$here/trivial.lua" "$base/health"
+    run syncml-get "$here/syncml.lua" "$base/" LAPS_BODY_FILE="$here/get-status.xml" LAPS_DEVICES=$devices
+    run syncml-entra-policy "$here/syncml.lua" "$base/" LAPS_BODY_FILE="$here/entra-policy-replace.xml" LAPS_DEVICES=$devices
+    run graph-metadata "$here/graph.lua" "$base/" LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token"
+    run graph-credentials "$here/graph.lua" "$base/" LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token" LAPS_QUERY='?$select=credentials'
+  } >>"$work/results"
 done
 
-{
-  run trivial "$here/trivial.lua" "$base/health"
-  run syncml-get "$here/syncml.lua" "$base/" LAPS_BODY_FILE="$here/get-status.xml" LAPS_DEVICES=$devices
-  run syncml-entra-policy "$here/syncml.lua" "$base/" LAPS_BODY_FILE="$here/entra-policy-replace.xml" LAPS_DEVICES=$devices
-  run graph-metadata "$here/graph.lua" "$base/" LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token"
-  run graph-credentials "$here/graph.lua" "$base/" LAPS_IDS_FILE="$work/ids" LAPS_TOKEN="$token" LAPS_QUERY='?$select=credentials'
-} >"$work/results"
+summary() { # name -> "mean_rps median_p99 errors"
+  awk -v n="$1" '$1 == n { r += $2; p[++k] = $3; e += $4 } END {
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (p[j] < p[i]) { t = p[i]; p[i] = p[j]; p[j] = t }
+    m = (k % 2) ? p[(k + 1) / 2] : (p[k / 2] + p[k / 2 + 1]) / 2
+    printf "%.0f %.3f %d\n", r / k, m, e }' "$work/results"
+}
 
-read -r _ trivial_rps trivial_p99 _ < <(head -1 "$work/results")
+read -r trivial_rps trivial_p99 _ < <(summary trivial)
 echo "| endpoint | requests/s | p99 | throughput vs /health | p99 vs /health | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|"
-while read -r name rps p99 errors; do
-  p99ms=$(to_ms "$p99"); tms=$(to_ms "$trivial_p99")
-  awk -v n="$name" -v r="$rps" -v p="$p99ms" -v tr="$trivial_rps" -v tp="$tms" -v e="$errors" \
+for name in trivial syncml-get syncml-entra-policy graph-metadata graph-credentials; do
+  read -r rps p99 errors < <(summary "$name")
+  awk -v n="$name" -v r="$rps" -v p="$p99" -v tr="$trivial_rps" -v tp="$trivial_p99" -v e="$errors" \
     'BEGIN { printf "| %s | %.0f | %.2f ms | %.2f | %.2f | %s |\n", n, r, p, r / tr, p / tp, e }'
-done <"$work/results"
+done
 echo
-echo "($duration s per endpoint, $connections connections, wrk -t2, $(nproc) cores shared by wrk and the server; $devices devices)"
+echo "($rounds rounds of ${burst} s per endpoint, $connections connections, wrk -t2, $(nproc) cores shared by wrk and the server; $devices devices)"
