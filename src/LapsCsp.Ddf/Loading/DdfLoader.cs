@@ -19,16 +19,42 @@ public static class DdfLoader
 
     public static DdfLoadResult Load(Stream stream, string? sourceName = null)
     {
-        using var reader = XmlReader.Create(stream, CreateSettings());
-        return Load(reader, sourceName);
+        // XmlReader.Create already reads the first bytes to detect the encoding, so bad input can throw here
+        // (fuzz finding: a UTF-8 byte order mark followed by invalid UTF-8).
+        XmlReader reader;
+        try
+        {
+            reader = XmlReader.Create(stream, CreateSettings());
+        }
+        catch (XmlException e)
+        {
+            return NotXml(e);
+        }
+
+        using (reader)
+        {
+            return Load(reader, sourceName);
+        }
     }
 
     public static DdfLoadResult Load(string xml, string? sourceName = null)
     {
         // A string read without decoding may still start with the BOM character; XmlReader over a TextReader rejects it.
         var text = xml.Length > 0 && xml[0] == '\uFEFF' ? xml[1..] : xml;
-        using var reader = XmlReader.Create(new StringReader(text), CreateSettings());
-        return Load(reader, sourceName);
+        XmlReader reader;
+        try
+        {
+            reader = XmlReader.Create(new StringReader(text), CreateSettings());
+        }
+        catch (XmlException e)
+        {
+            return NotXml(e);
+        }
+
+        using (reader)
+        {
+            return Load(reader, sourceName);
+        }
     }
 
     public static DdfLoadResult LoadFile(string path)
@@ -66,13 +92,15 @@ public static class DdfLoader
         }
         catch (XmlException e)
         {
-            // An empty document fails before any position is known; point at its start.
-            return new DdfLoadResult(null,
-                [new DdfDiagnostic("not well-formed XML: " + e.Message, Math.Max(1, e.LineNumber), Math.Max(1, e.LinePosition), null, DdfProblem.NotXml)]);
+            return NotXml(e);
         }
 
         return new DdfReader(sourceName).Read(xml);
     }
+
+    // An empty document fails before any position is known; point at its start.
+    private static DdfLoadResult NotXml(XmlException e) => new(null,
+        [new DdfDiagnostic("not well-formed XML: " + e.Message, Math.Max(1, e.LineNumber), Math.Max(1, e.LinePosition), null, DdfProblem.NotXml)]);
 
     private static XmlReaderSettings CreateSettings() => new()
     {
