@@ -18,7 +18,11 @@ public sealed record FleetBenchResult(
     long BytesPerIdleDevice,
     long BytesPerLoadedDevice,
     long PeakWorkingSetBytes,
-    FleetReport Report);
+    FleetReport Report)
+{
+    /// <summary>Managed heap after a full collection: with devices loaded, with every device idle, after the fleet was disposed.</summary>
+    public (long Before, long Loaded, long Idle, long Without) Heap { get; init; }
+}
 
 /// <summary>Measures a fleet: memory per idle and per loaded device, check-ins per second, simulated days per real minute.</summary>
 public static class FleetBench
@@ -27,6 +31,7 @@ public static class FleetBench
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var before = Heap();
         FleetReport report;
         long loaded;
         long idle;
@@ -35,6 +40,10 @@ public static class FleetBench
         try
         {
             report = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+
+            // The continuation runs inline under RunAsync's completed frame, which still holds the runner: measure from a
+            // fresh stack so that "without" really is without.
+            await Task.Yield();
             resident = runner.ResidentCount;
             loaded = Heap();
             runner.Hibernate();
@@ -47,12 +56,13 @@ public static class FleetBench
         }
 
         runner = null!;
+        await Task.Yield();
         var after = Heap();
         var perf = report.Performance!;
         var perIdle = options.UsesStore ? Math.Max(0, idle - after) / options.Devices : Math.Max(0, loaded - after) / options.Devices;
         var perLoaded = resident > 0 ? Math.Max(0, loaded - after) / Math.Max(1, resident) : 0;
         return new FleetBenchResult(options.Devices, options.Days, report.Sessions, perf.WallSeconds, perf.CheckInsPerSecond, perf.SimulatedDaysPerMinute,
-            perIdle, perLoaded, perf.PeakWorkingSetBytes, report);
+            perIdle, perLoaded, perf.PeakWorkingSetBytes, report) { Heap = (before, loaded, idle, after) };
 
         static long Heap()
         {
