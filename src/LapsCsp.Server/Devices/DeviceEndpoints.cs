@@ -27,6 +27,7 @@ internal static class DeviceEndpoints
         group.MapGet("/", List).WithSummary("List registered devices");
         group.MapGet("/{deviceId}", Get).WithSummary("A device: registration and LAPS state");
         group.MapDelete("/{deviceId}", Delete).WithSummary("Delete a device (its Entra LAPS credential goes with it)");
+        group.MapGet("/{deviceId}/events", Events).WithSummary("The device's Microsoft-Windows-LAPS/Operational events, newest first (?id=10005&top=100)");
         group.MapPost("/{deviceId}/syncml", PostSyncML)
             .WithSummary("Post a SyncML DM package to the device; the body of the answer is the device's reply package")
             .Accepts<string>(SyncMLMessage.MediaType)
@@ -72,6 +73,33 @@ internal static class DeviceEndpoints
         try
         {
             return Results.Json(Describe(host));
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+
+    private static async Task<IResult> Events(string deviceId, int? id, int? top, DeviceRegistry registry, CancellationToken ct)
+    {
+        var host = registry.Find(deviceId);
+        if (host is null) return Problems.NotFound($"no device '{deviceId}'");
+        await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var events = host.Device.Events.All.Where(e => id is null || e.Id == id).Reverse().Take(Math.Clamp(top ?? 100, 1, 10_000));
+            return Results.Json(new JsonObject
+            {
+                ["channel"] = Device.Events.LapsEventLog.ChannelName,
+                ["value"] = new JsonArray([.. events.Select(e => (JsonNode)new JsonObject
+                {
+                    ["recordId"] = e.RecordId,
+                    ["id"] = e.Id,
+                    ["level"] = e.Level.ToString(),
+                    ["timeCreated"] = e.TimeCreated,
+                    ["message"] = e.Message,
+                })]),
+            });
         }
         finally
         {

@@ -133,6 +133,21 @@ public class DeviceRegistrationTests
     }
 
     [Test]
+    public async Task The_LAPS_event_log_is_readable_newest_first_and_filtered_by_id()
+    {
+        (await SyncMLHttp.Post(_client, "PC-1", SyncMLHttp.SampleFor("laps-entra-id-backup.xml", "PC-1"))).Dispose();
+        (await SyncMLHttp.Post(_client, "PC-1", SyncMLHttp.SampleFor("accounts-create-managed-account.xml", "PC-1"))).Dispose();
+
+        var all = await _client.GetFromJsonAsync<JsonObject>("/devices/PC-1/events");
+        var updated = await _client.GetFromJsonAsync<JsonObject>("/devices/PC-1/events?id=10029");
+
+        all!["channel"]!.GetValue<string>().Should().Be("Microsoft-Windows-LAPS/Operational");
+        var records = all["value"]!.AsArray().Select(e => e!["recordId"]!.GetValue<long>()).ToList();
+        records.Should().BeInDescendingOrder();
+        updated!["value"]!.AsArray().Should().NotBeEmpty().And.OnlyContain(e => e!["id"]!.GetValue<int>() == 10029);
+    }
+
+    [Test]
     public async Task Device_view_shows_policies_managed_account_and_accounts()
     {
         (await SyncMLHttp.Post(_client, "PC-1", SyncMLHttp.SampleFor("laps-entra-id-backup.xml", "PC-1"))).Dispose();
