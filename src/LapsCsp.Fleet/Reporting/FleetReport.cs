@@ -32,7 +32,16 @@ public sealed record RunPerformance(
     long ManagedHeapBytes,
     Percentiles WallSessionLatency,
     long DeviceLoads,
-    long DeviceSaves);
+    long DeviceSaves)
+{
+    /// <summary>Processor time the process used during the run (the fleet and an in-process server): unlike the wall
+    /// time, it does not depend on what else the machine was doing.</summary>
+    public double CpuSeconds { get; init; }
+
+    public double CheckInsPerCpuSecond { get; init; }
+
+    public int ProcessorCount { get; init; }
+}
 
 /// <summary>What a fleet run did. Everything but <see cref="Performance"/> is a function of the settings and the seed
 /// (and of the server's answers): the same seed gives the same report.</summary>

@@ -36,6 +36,7 @@ public static class ReportConsole
             Row("wall time", string.Create(CultureInfo.InvariantCulture, $"{p.WallSeconds:0.##} s"));
             Row("check-ins per second", string.Create(CultureInfo.InvariantCulture, $"{p.CheckInsPerSecond:0.#}"));
             Row("simulated days per real minute", string.Create(CultureInfo.InvariantCulture, $"{p.SimulatedDaysPerMinute:0.##}"));
+            Row("check-ins per processor second", string.Create(CultureInfo.InvariantCulture, $"{p.CheckInsPerCpuSecond:0.#} ({p.CpuSeconds:0.#} s on {p.ProcessorCount} cores)"));
             Row("peak working set", string.Create(CultureInfo.InvariantCulture, $"{p.PeakWorkingSetBytes / 1048576.0:0} MiB"));
         }
 

@@ -67,6 +67,8 @@ public static class ReportCsv
             Row("performance", "wall-seconds", p.WallSeconds);
             Row("performance", "check-ins-per-second", p.CheckInsPerSecond);
             Row("performance", "simulated-days-per-minute", p.SimulatedDaysPerMinute);
+            Row("performance", "cpu-seconds", p.CpuSeconds);
+            Row("performance", "check-ins-per-cpu-second", p.CheckInsPerCpuSecond);
             Row("performance", "peak-working-set-bytes", p.PeakWorkingSetBytes);
             Row("performance", "managed-heap-bytes", p.ManagedHeapBytes);
             Percentiles("performance-wall-session-latency-ms", p.WallSessionLatency);

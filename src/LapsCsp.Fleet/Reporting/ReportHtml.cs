@@ -88,6 +88,8 @@ public static class ReportHtml
             Line(html, "Wall time (s)", p.WallSeconds.ToString("0.###", CultureInfo.InvariantCulture));
             Line(html, "Check-ins per second", p.CheckInsPerSecond.ToString("0.#", CultureInfo.InvariantCulture));
             Line(html, "Simulated days per real minute", p.SimulatedDaysPerMinute.ToString("0.##", CultureInfo.InvariantCulture));
+            Line(html, "Processor time (s) / check-ins per processor second",
+                $"{p.CpuSeconds.ToString("0.#", CultureInfo.InvariantCulture)} / {p.CheckInsPerCpuSecond.ToString("0.#", CultureInfo.InvariantCulture)}");
             Line(html, "Peak working set (MiB)", (p.PeakWorkingSetBytes / 1048576.0).ToString("0.#", CultureInfo.InvariantCulture));
             Line(html, "Managed heap at the end (MiB)", (p.ManagedHeapBytes / 1048576.0).ToString("0.#", CultureInfo.InvariantCulture));
             html.Append("</table>\n");

@@ -22,6 +22,12 @@ public sealed record FleetBenchResult(
 {
     /// <summary>Managed heap after a full collection: with devices loaded, with every device idle, after the fleet was disposed.</summary>
     public (long Before, long Loaded, long Idle, long Without) Heap { get; init; }
+
+    /// <summary>Check-ins per second of processor time (independent of other load on the machine).</summary>
+    public double CheckInsPerCpuSecond => Report.Performance?.CheckInsPerCpuSecond ?? 0;
+
+    /// <summary>Simulated days per minute of processor time.</summary>
+    public double SimulatedDaysPerCpuMinute => Report.Performance is { CpuSeconds: > 0 } p ? Days / (p.CpuSeconds / 60) : 0;
 }
 
 /// <summary>Measures a fleet: memory per idle and per loaded device, check-ins per second, simulated days per real minute.</summary>

@@ -137,6 +137,8 @@ public sealed class FleetRunner : IDisposable
     public async Task<FleetReport> RunAsync(IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
+        TimeSpan cpuStarted;
+        using (var process = Process.GetCurrentProcess()) cpuStarted = process.TotalProcessorTime;
         var end = _options.End;
         var total = (end - _options.Start).Ticks;
         var batch = new List<FleetDevice>();
@@ -187,10 +189,10 @@ public sealed class FleetRunner : IDisposable
 
         var wall = Stopwatch.GetElapsedTime(started);
         progress?.Report(new FleetProgress(end, 1, _metrics.Sessions, _metrics.Enrollments, wall));
-        return Report(wall);
+        return Report(wall, cpuStarted);
     }
 
-    private FleetReport Report(TimeSpan wall)
+    private FleetReport Report(TimeSpan wall, TimeSpan cpuStarted)
     {
         var byState = _devices.GroupBy(d => d.State switch
             {
@@ -221,7 +223,12 @@ public sealed class FleetRunner : IDisposable
             GC.GetTotalMemory(forceFullCollection: false),
             _metrics.WallLatency(),
             Interlocked.Read(ref _loads),
-            Interlocked.Read(ref _saves));
+            Interlocked.Read(ref _saves))
+        {
+            CpuSeconds = Math.Round((process.TotalProcessorTime - cpuStarted).TotalSeconds, 3),
+            CheckInsPerCpuSecond = Math.Round(_metrics.Sessions / Math.Max((process.TotalProcessorTime - cpuStarted).TotalSeconds, 1e-9), 1),
+            ProcessorCount = Environment.ProcessorCount,
+        };
         var settings = new RunSettings(_options.Devices, _options.Days, _options.Seed, _options.Mix.ToString(), _serverName, _options.Start, _options.End,
             _options.HourlyWakeups, _options.ResidentDevices, JsonDocument.Parse(_options.Faults.ToJson()).RootElement.Clone());
         return _metrics.Report(settings, byState, byKind.ToImmutableSortedDictionary(StringComparer.Ordinal), performance);
@@ -406,7 +413,7 @@ public sealed class FleetRunner : IDisposable
         var channel = new SimulatedNetworkChannel(_server, Conditions(blueprint), random, sessionClock);
         var handler = new SimulatedDeviceHandler(device.Device!, () => device.Clock!.Pin(sessionClock.GetUtcNow()));
         var certificate = identity.SessionAuthentication.HasFlag(ManagementAuthentication.ClientCertificate) && identity.ClientCertificate.Length > 0
-            ? new ClientTlsCertificate(identity.ClientCertificate, identity.PrivateKeyPkcs8)
+            ? new ClientTlsCertificate(identity.ClientCertificate, identity.PrivateKeyPkcs8) { TrustedRoots = identity.RootCertificates }
             : null;
         var authentication = new DmClientAuthentication(state.CredentialScheme, state.Credential, certificate, state.ChallengeNonceKnown);
         var client = new DmClient(channel, handler, sessionClock, _options.Client);
@@ -654,13 +661,15 @@ public sealed class FleetRunner : IDisposable
 
     public void Dispose()
     {
-        foreach (var device in _devices.Where(d => d.Loaded)) device.Device!.Dispose();
         if (_store is not null && _options.StorePath is not null)
         {
-            // Keep a store the user asked for complete.
-            foreach (var device in _devices.Where(d => d.Loaded)) device.Dirty = true;
+            // A store the user asked for keeps every device as it was at the end.
+            var loaded = _devices.Where(d => d.Loaded).ToList();
+            foreach (var device in loaded) device.Dirty = true;
+            if (loaded.Count > 0) Save(loaded);
         }
 
+        foreach (var device in _devices.Where(d => d.Loaded)) device.Device!.Dispose();
         _store?.Dispose();
         _store = null;
         if (_temporaryStore is not null)

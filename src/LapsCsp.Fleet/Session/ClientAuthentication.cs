@@ -11,6 +11,10 @@ namespace LapsCsp.Fleet.Session;
 /// only by a transport that does TLS.</summary>
 public sealed record ClientTlsCertificate(byte[] Certificate, byte[] PrivateKeyPkcs8)
 {
+    /// <summary>The Root/System certificates of the device's provisioning document (DER): the device trusts them for the
+    /// management server's TLS certificate, beside the system's roots (digest 2.2).</summary>
+    public System.Collections.Immutable.ImmutableArray<byte[]> TrustedRoots { get; init; } = [];
+
     /// <summary>Upper-case SHA-1 thumbprint, as the provisioning document names certificates.</summary>
     public string Thumbprint => Convert.ToHexString(SHA1.HashData(Certificate));
 

@@ -25,7 +25,8 @@ public sealed record HttpConnectionOptions
 /// <summary>An MDM server reached over HTTP(S): enrollment POSTs and management POSTs with the headers the device gives.</summary>
 /// <remarks>
 /// Mutual TLS: a request that carries a client certificate goes over a connection of its own (not pooled), presenting
-/// that certificate, so that devices never share a TLS session. Failures to get an answer become
+/// that certificate, so that devices never share a TLS session; the server certificate may then also chain to the device's
+/// provisioned Root/System certificates. Failures to get an answer become
 /// <see cref="ManagementTransportException"/> (connection, timeout, TLS); an HTTP status is an answer.
 /// </remarks>
 public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
@@ -48,14 +49,6 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
 
     public Uri DiscoveryUrl { get; }
 
-    /// <summary>Root certificates to trust for the server, per call (a device's provisioned Root/System certificates).</summary>
-    public static IDisposable TrustRoots(X509Certificate2Collection? roots)
-    {
-        var previous = s_trustedRoots.Value;
-        s_trustedRoots.Value = roots;
-        return new Restore(() => s_trustedRoots.Value = previous);
-    }
-
     public async Task<EnrollmentHttpResponse> SendEnrollmentAsync(EnrollmentHttpRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -77,8 +70,9 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
         AddHeaders(message, request.Headers);
         var tls = request.ClientCertificate is not null && request.Url.Scheme == Uri.UriSchemeHttps;
         using var certificate = tls ? request.ClientCertificate!.LoadWithKey() : null;
-        var previous = s_clientCertificate.Value;
+        var previous = (s_clientCertificate.Value, s_trustedRoots.Value);
         s_clientCertificate.Value = certificate;
+        s_trustedRoots.Value = request.ClientCertificate is { TrustedRoots.IsEmpty: false } presented ? Roots(presented.TrustedRoots) : null;
         try
         {
             var (status, contentType, body, headers) = await ExchangeAsync(tls ? _mutualTls : _pooled, message, cancellationToken).ConfigureAwait(false);
@@ -86,7 +80,7 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
         }
         finally
         {
-            s_clientCertificate.Value = previous;
+            (s_clientCertificate.Value, s_trustedRoots.Value) = previous;
         }
     }
 
@@ -169,8 +163,10 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
         return custom.Build(leaf);
     }
 
-    private sealed class Restore(Action restore) : IDisposable
+    private static X509Certificate2Collection Roots(System.Collections.Immutable.ImmutableArray<byte[]> roots)
     {
-        public void Dispose() => restore();
+        var collection = new X509Certificate2Collection();
+        foreach (var der in roots) collection.Add(X509CertificateLoader.LoadCertificate(der));
+        return collection;
     }
 }

@@ -55,6 +55,7 @@ public class FleetBenchmark
             devices {result.Devices:#,0}, days {result.Days}, resident limit {resident:#,0}
             sessions {result.Sessions:#,0}, enrollments {r.Enrollments:#,0}, rotations {r.Rotations:#,0}, backups {r.Backups:#,0}, policy cycles {r.PolicyCycles:#,0}
             wall {result.WallSeconds:0.#} s, check-ins/s {result.CheckInsPerSecond:0.#}, simulated days per real minute {result.SimulatedDaysPerMinute:0.###}
+            cpu {r.Performance!.CpuSeconds:0.#} s, check-ins per cpu second {result.CheckInsPerCpuSecond:0.#}, simulated days per cpu minute {result.SimulatedDaysPerCpuMinute:0.###}
             bytes per idle device {result.BytesPerIdleDevice:#,0}, bytes per loaded device {result.BytesPerLoadedDevice:#,0}, peak working set {result.PeakWorkingSetBytes / 1048576:#,0} MiB
             device loads {r.Performance!.DeviceLoads:#,0}, saves {r.Performance.DeviceSaves:#,0}, heap before/loaded/idle/without {result.Heap.Before:#,0}/{result.Heap.Loaded:#,0}/{result.Heap.Idle:#,0}/{result.Heap.Without:#,0}
             """));

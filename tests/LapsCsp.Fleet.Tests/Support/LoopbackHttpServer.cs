@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace LapsCsp.Fleet.Tests.Support;
@@ -34,16 +36,22 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     private readonly Func<RawHttpRequest, Task<LoopbackReply>> _handler;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private readonly X509Certificate2? _certificate;
 
-    public LoopbackHttpServer(Func<RawHttpRequest, Task<LoopbackReply>> handler)
+    /// <param name="tlsCertificate">Serve HTTPS with this certificate and ask every client for its certificate.</param>
+    public LoopbackHttpServer(Func<RawHttpRequest, Task<LoopbackReply>> handler, X509Certificate2? tlsCertificate = null)
     {
         _handler = handler;
+        _certificate = tlsCertificate;
         _listener.Start();
-        BaseUrl = new Uri($"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
+        BaseUrl = new Uri($"{(tlsCertificate is null ? "http" : "https")}://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
         _accepting = AcceptAsync();
     }
 
     public Uri BaseUrl { get; }
+
+    /// <summary>The certificates clients presented in their TLS handshakes (DER), in order.</summary>
+    public ConcurrentQueue<byte[]> ClientCertificates { get; } = new();
 
     public ConcurrentQueue<RawHttpRequest> Requests { get; } = new();
 
@@ -72,9 +80,22 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
     {
         using var _ = client;
         client.NoDelay = true;
-        var stream = client.GetStream();
+        Stream stream = client.GetStream();
         try
         {
+            if (_certificate is not null)
+            {
+                var tls = new SslStream(stream, leaveInnerStreamOpen: false);
+                await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                {
+                    ServerCertificate = _certificate,
+                    ClientCertificateRequired = true,
+                    RemoteCertificateValidationCallback = (_, certificate, _, _) => certificate is not null,
+                }, _stop.Token);
+                if (tls.RemoteCertificate is { } presented) ClientCertificates.Enqueue(presented.GetRawCertData());
+                stream = tls;
+            }
+
             while (!_stop.IsCancellationRequested)
             {
                 var request = await ReadRequestAsync(stream);
@@ -98,12 +119,12 @@ internal sealed class LoopbackHttpServer : IAsyncDisposable
                 }
             }
         }
-        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
         {
         }
     }
 
-    private static async Task<RawHttpRequest?> ReadRequestAsync(NetworkStream stream)
+    private static async Task<RawHttpRequest?> ReadRequestAsync(Stream stream)
     {
         var head = new List<byte>();
         var one = new byte[1];

@@ -143,6 +143,34 @@ public class HttpTransportTests
         dropped.Which.Kind.Should().Be(TransportFaultKind.ConnectionFailed);
     }
 
+    [Test]
+    public async Task Over_HTTPS_the_device_presents_its_enrollment_certificate_and_trusts_the_server_through_its_provisioned_root()
+    {
+        var time = new FakeTimeProvider(FleetTestKit.Start);
+        var identity = await SessionKit.EnrollAsync(new ScriptedMdmServer(time), time);
+        using var serverKey = FleetTestKit.Keys.Create(2048);
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=127.0.0.1", serverKey,
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+        var names = new System.Security.Cryptography.X509Certificates.SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var serverCertificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        await using var https = new LoopbackHttpServer(_ => Task.FromResult<LoopbackReply>(new LoopbackReply.Http(200, "application/vnd.syncml.dm+xml", [])),
+            serverCertificate);
+        using var connection = new HttpMdmServerConnection(new Uri(https.BaseUrl, "/EnrollmentServer/Discovery.svc"));
+        var tls = new ClientTlsCertificate(identity.ClientCertificate, identity.PrivateKeyPkcs8);
+        ManagementRequest Post(ClientTlsCertificate certificate) =>
+            new(new Uri(https.BaseUrl, "/ManagementServer/MDM.svc"), [], [1], identity.DeviceId) { ClientCertificate = certificate };
+
+        var untrusted = await FluentActions.Awaiting(() => connection.SendAsync(Post(tls), CancellationToken.None)).Should().ThrowAsync<ManagementTransportException>();
+        untrusted.Which.Kind.Should().Be(TransportFaultKind.Tls, "a self-signed server certificate the device was never given is refused");
+
+        var answer = await connection.SendAsync(Post(tls with { TrustedRoots = [serverCertificate.RawData] }), CancellationToken.None);
+
+        answer.StatusCode.Should().Be(200);
+        https.ClientCertificates.Last().Should().Equal(identity.ClientCertificate, "the device presents the certificate of its provisioning document");
+    }
+
     private static async Task<Enrollment.Identity.DeviceEnrollmentIdentity> EnrollOverAsync(HttpMdmServerConnection connection, TimeProvider time)
     {
         var profile = Enrollment.Identity.DeviceProfile.Generate(new Random(5), "user@example.test");
