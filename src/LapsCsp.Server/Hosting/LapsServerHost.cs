@@ -191,6 +191,22 @@ public static class LapsServerHost
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("LapsCsp.Server");
+                if (error is BadHttpRequestException bad)
+                {
+                    // Kestrel's own refusals (a body above its limit, a client sending too slowly): the client's fault, with
+                    // Kestrel's status, not a server error.
+                    logger.LogInformation("Request {Method} {Path} refused: {Reason}", context.Request.Method, context.Request.Path, bad.Message);
+                    await Problems.Write(context, bad.StatusCode, "urn:lapscsp:problem:bad-request", ReasonPhrase(bad.StatusCode), bad.Message).ConfigureAwait(false);
+                    return;
+                }
+
+                if (context.RequestAborted.IsCancellationRequested)
+                {
+                    // The client went away; nobody reads an answer.
+                    logger.LogDebug(error, "Request {Method} {Path} aborted by the client", context.Request.Method, context.Request.Path);
+                    return;
+                }
+
                 logger.LogError(error, "Request {Method} {Path} failed", context.Request.Method, context.Request.Path);
                 context.Response.StatusCode = StatusCodes.Status500InternalServerError;
                 if (GraphErrors.IsGraphPath(context.Request.Path))
