@@ -26,6 +26,7 @@ internal static class AdEndpoints
         var group = endpoints.MapGroup("/ad").WithTags("Active Directory");
         group.MapGet("/computers", List).WithSummary("Computer objects with their msLAPS-* attributes");
         group.MapGet("/computers/{deviceId}", Get).WithSummary("One computer's msLAPS-* attributes");
+        group.MapGet("/audit", Audit).WithSummary("The domain's LAPS audit records (backups, reads, refusals), newest first; Domain Admins only");
         group.MapPost("/computers/{deviceId}/decrypt", Decrypt)
             .WithSummary("Decrypt msLAPS-EncryptedPassword (history=N for msLAPS-EncryptedPasswordHistory[N]) as the caller's AD account");
     }
@@ -42,6 +43,15 @@ internal static class AdEndpoints
         };
         await commits.CommitAsync(null).ConfigureAwait(false);
         return Results.Json(result);
+    }
+
+    private static IResult Audit(HttpContext context, int? top, ServerState state)
+    {
+        if (RequireAdAccount(context, state, out var account) is { } denied) return denied;
+        if (!state.ActiveDirectory.IsMemberOf(account, "Domain Admins")) return Problems.Forbidden($"{account} is not a member of Domain Admins");
+        var records = state.Store.QueryAudit(new Storage.Audit.AuditQuery(
+            Source: Storage.Directories.DirectoryNames.ActiveDirectory(state.ActiveDirectory.DnsDomainName), Take: Math.Clamp(top ?? 100, 1, 1000)));
+        return Results.Text(JsonSerializer.Serialize(new { value = records }, LapsCsp.Directory.Entra.GraphJson.Options), "application/json");
     }
 
     private static async Task<IResult> Get(HttpContext context, string deviceId, ServerState state, CommitQueue commits)

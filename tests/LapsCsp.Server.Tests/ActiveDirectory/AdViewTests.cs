@@ -149,6 +149,24 @@ public class AdViewTests
     }
 
     [Test]
+    public async Task The_domain_audit_log_lists_backups_reads_and_refusals_for_Domain_Admins()
+    {
+        await AssignAdPolicy(new { backupDirectory = 2, administratorAccountName = "ContosoLocalLapsAdmin" });
+        using var admin = await _factory.ClientFor("globaladmin@contoso.com");
+        using var user = await _factory.ClientFor("aduser@contoso.com");
+        (await user.PostAsync(new Uri("/ad/computers/HYB/decrypt", UriKind.Relative), null)).Dispose();
+        (await admin.PostAsync(new Uri("/ad/computers/HYB/decrypt", UriKind.Relative), null)).Dispose();
+
+        var audit = await admin.GetFromJsonAsync<JsonObject>("/ad/audit");
+        using var refused = await user.GetAsync(new Uri("/ad/audit", UriKind.Relative));
+
+        var rows = audit!["value"]!.AsArray().Select(r => $"{r!["activityDisplayName"]}|{r["result"]}").ToList();
+        rows.Should().StartWith(["Recover device local administrator password|success", "Recover device local administrator password|failure"])
+            .And.Contain("Update device local administrator password|success");
+        refused.StatusCode.Should().Be(HttpStatusCode.Forbidden);
+    }
+
+    [Test]
     public async Task A_principal_without_a_domain_account_is_refused()
     {
         using var cloud = await _factory.ClientFor("clouddevice@contoso.com");
