@@ -26,6 +26,7 @@ public readonly record struct LapsSummary(LapsBackupDirectory BackupDirectory, b
 
 /// <summary>One device of the fleet. Idle, it is this compact record (a few hundred bytes); its simulated device, DM client
 /// state and enrollment identity are loaded when it wakes (from the SQLite store in large fleets).</summary>
+/// <remarks>Idle in the store, the enrollment identity stays written under <c>fleet/identity/&lt;id&gt;</c>.</remarks>
 internal sealed class FleetDevice(int index, string deviceId)
 {
     public int Index { get; } = index;
@@ -58,6 +59,9 @@ internal sealed class FleetDevice(int index, string deviceId)
     public DmClientState? Client { get; set; }
 
     public DeviceEnrollmentIdentity? Identity { get; set; }
+
+    /// <summary>The identity as last written to the store (null: never written, or dropped from memory).</summary>
+    public DeviceEnrollmentIdentity? StoredIdentity { get; set; }
 
     /// <summary>Something changed since the device was last saved to the store.</summary>
     public bool Dirty { get; set; }

@@ -33,12 +33,13 @@ public sealed record FleetProgress(DateTimeOffset VirtualNow, double Fraction, l
 /// randomness streams (<see cref="SimRandom"/>), and every aggregate is order-independent, so the same seed gives the same
 /// report whatever the interleaving.</para>
 /// <para>Memory: with more devices than <see cref="FleetOptions.ResidentDevices"/>, idle devices are saved to the SQLite
-/// store (<see cref="LapsStore"/>: the device snapshot, and the enrollment identity and DM client state as a setting)
+/// store (<see cref="LapsStore"/>: the device snapshot, and the enrollment identity and DM client state as settings)
 /// and dropped; a wake loads them again. A device with a rotation in flight stays loaded.</para>
 /// </remarks>
 public sealed class FleetRunner : IDisposable
 {
-    private const string StoreKeyPrefix = "fleet/device/";
+    private const string ClientKeyPrefix = "fleet/client/";
+    private const string IdentityKeyPrefix = "fleet/identity/";
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     private readonly FleetOptions _options;
@@ -563,14 +564,17 @@ public sealed class FleetRunner : IDisposable
     {
         if (device.Loaded || _store is null) return;
         var stored = _store.LoadDeviceRecord(device.DeviceId) ?? throw new InvalidOperationException($"device {device.DeviceId} is not in the store");
-        var record = JsonSerializer.Deserialize<StoredClient>(_store.GetSetting(StoreKeyPrefix + device.DeviceId)
+        var client = JsonSerializer.Deserialize<DmClientState>(_store.GetSetting(ClientKeyPrefix + device.DeviceId)
             ?? throw new InvalidOperationException($"the DM client state of {device.DeviceId} is not in the store"), s_json)!;
+        var identity = _store.GetSetting(IdentityKeyPrefix + device.DeviceId)
+            ?? throw new InvalidOperationException($"the enrollment identity of {device.DeviceId} is not in the store");
         var blueprint = Blueprint(device.Index);
         var clock = new DeviceClock(Clock, blueprint.ClockSkew);
         var simulated = new SimulatedDevice(DeviceOptionsFor(blueprint), clock, DirectoriesFor(device));
         simulated.Restore(stored.Snapshot);
-        device.Identity = DeviceEnrollmentIdentity.FromJson(record.Identity);
-        device.Client = record.Client;
+        device.Identity = DeviceEnrollmentIdentity.FromJson(identity);
+        device.StoredIdentity = device.Identity;
+        device.Client = client;
         Attach(device, simulated, clock);
         Interlocked.Increment(ref _loads);
     }
@@ -609,7 +613,15 @@ public sealed class FleetRunner : IDisposable
             foreach (var device in devices.Where(d => d.Dirty || d.State != FleetDeviceState.Enrolled))
             {
                 tx.SaveDevice(device.Device!.Snapshot());
-                tx.SetSetting(StoreKeyPrefix + device.DeviceId, JsonSerializer.Serialize(new StoredClient(device.Identity!.ToJson(), device.Client!), s_json));
+                tx.SetSetting(ClientKeyPrefix + device.DeviceId, JsonSerializer.Serialize(device.Client!, s_json));
+
+                // The identity (key and certificates) changes only at enrollment and unenrollment: written when it does.
+                if (!ReferenceEquals(device.StoredIdentity, device.Identity))
+                {
+                    tx.SetSetting(IdentityKeyPrefix + device.DeviceId, device.Identity!.ToJson());
+                    device.StoredIdentity = device.Identity;
+                }
+
                 device.Dirty = false;
                 Interlocked.Increment(ref _saves);
             }
@@ -623,6 +635,7 @@ public sealed class FleetRunner : IDisposable
         device.Clock = null;
         device.Client = null;
         device.Identity = null;
+        device.StoredIdentity = null;
         _resident.TryRemove(device.Index, out _);
     }
 
@@ -687,8 +700,6 @@ public sealed class FleetRunner : IDisposable
         }
     }
 
-    /// <summary>What the store keeps of a device beyond its snapshot.</summary>
-    private sealed record StoredClient(string Identity, DmClientState Client);
 }
 
 /// <summary>A directory behind a per-device fault injector: each backup attempt fails transiently with the given

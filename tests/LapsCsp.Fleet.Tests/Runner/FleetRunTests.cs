@@ -168,6 +168,31 @@ public class FleetRunTests
     }
 
     [Test]
+    public async Task A_store_named_by_the_user_keeps_every_device_with_its_identity_and_client_state_after_the_run()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "fleet-store-" + Guid.NewGuid().ToString("N") + ".db");
+        try
+        {
+            var (_, runner, _) = await RunAsync(Quiet(8, 2) with { StorePath = path, ResidentDevices = 3 });
+            var ids = Enumerable.Range(0, 8).Select(i => runner.Blueprint(i).DeviceId).ToList();
+            runner.Dispose();
+
+            using var store = LapsCsp.Storage.LapsStore.Open(path);
+            store.CountDevices().Should().Be(8);
+            foreach (var id in ids)
+            {
+                store.LoadDevice(id)!.Tree.Should().ContainKey("./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays");
+                Enrollment.Identity.DeviceEnrollmentIdentity.FromJson(store.GetSetting("fleet/identity/" + id)!).DeviceId.Should().Be(id);
+                store.GetSetting("fleet/client/" + id).Should().Contain("\"lastSessionId\"");
+            }
+        }
+        finally
+        {
+            foreach (var suffix in new[] { "", "-wal", "-shm" }) File.Delete(path + suffix);
+        }
+    }
+
+    [Test]
     public async Task Silent_and_unenrolling_devices_leave_the_fleet_and_the_server_hears_each_unenrollment()
     {
         var options = Quiet(30, 6) with { Faults = FaultPlan.None with { SilentPercent = 20, UnenrollPercent = 20 } };
