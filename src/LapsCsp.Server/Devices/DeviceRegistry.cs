@@ -1,5 +1,8 @@
 using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json;
 using LapsCsp.Device;
+using LapsCsp.Device.Events;
 using LapsCsp.Device.Identity;
 using LapsCsp.Device.Processing;
 using LapsCsp.Server.State;
@@ -11,6 +14,7 @@ namespace LapsCsp.Server.Devices;
 internal sealed class DeviceRegistry : IDisposable
 {
     private const string RegistrationPrefix = "server.device.";
+    private const string EventCountPrefix = "server.device-event-count.";
     private readonly ServerState _state;
     private readonly ConcurrentDictionary<string, HostedDevice> _loaded = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _deviceByEntraId = new(StringComparer.OrdinalIgnoreCase);
@@ -67,7 +71,8 @@ internal sealed class DeviceRegistry : IDisposable
             _state.Commit(tx =>
             {
                 ServerState.SetDocument(tx, RegistrationPrefix + registration.DeviceId, registration);
-                version = tx.SaveDevice(host.Device.Snapshot(), expectedVersion: 0);
+                (version, var saved) = SaveDevice(tx, host, host.Device.Snapshot());
+                (host.SavedEventRecordId, host.StoredEventCount) = saved;
             });
             host.Version = version;
             host.SavedFingerprint = host.Fingerprint();
@@ -101,12 +106,15 @@ internal sealed class DeviceRegistry : IDisposable
         var snapshot = deviceChanged ? host.Device.Snapshot() : null;
         var rotations = 0;
         var version = host.Version;
+        var saved = (RecordId: host.SavedEventRecordId, Count: host.StoredEventCount);
         await _commits.CommitAsync(tx =>
         {
-            version = snapshot is not null ? tx.SaveDevice(snapshot, host.Version) : host.Version;
+            version = host.Version;
+            if (snapshot is not null) (version, saved) = SaveDevice(tx, host, snapshot);
             rotations = host.SaveRotations(tx);
         }).ConfigureAwait(false);
         host.Version = version;
+        (host.SavedEventRecordId, host.StoredEventCount) = saved;
         host.SavedFingerprint = fingerprint;
         host.RotationsSaved(rotations);
     }
@@ -127,6 +135,7 @@ internal sealed class DeviceRegistry : IDisposable
                 tx.DeleteDevice(deviceId);
                 tx.SetSetting(RegistrationPrefix + deviceId, null);
                 tx.SetSetting(HostedDevice.RotationKey(deviceId), null);
+                tx.SetSetting(EventCountPrefix + deviceId, null);
             });
             _loaded.TryRemove(deviceId, out _);
             _deviceByEntraId.TryRemove(host.Registration.EntraDeviceId, out _);
@@ -187,10 +196,56 @@ internal sealed class DeviceRegistry : IDisposable
         };
         var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
         var stored = _state.Store.LoadDeviceRecord(registration.DeviceId);
-        if (stored is not null) device.Restore(stored.Snapshot);
-        var host = new HostedDevice(registration, device, _state, stored?.Version ?? 0);
+        long savedRecordId = 0, storedCount = 0;
+        if (stored is not null)
+        {
+            var snapshot = stored.Snapshot;
+            if (snapshot.Events is { Events: null } slim)
+            {
+                // The event log is in device_events: the newest events the log holds come back from there.
+                storedCount = long.TryParse(_state.Store.GetSetting(EventCountPrefix + registration.DeviceId), NumberStyles.None,
+                    CultureInfo.InvariantCulture, out var count) ? count : 0;
+                var skip = (int)Math.Max(0, storedCount - _eventLogCapacity);
+                var events = _state.Store.QueryDeviceEvents(registration.DeviceId, skip: skip, take: _eventLogCapacity)
+                    .Select(e => JsonSerializer.Deserialize<LapsEvent>(e.Json, ServerState.Json)!)
+                    .ToList();
+                snapshot = snapshot with { Events = new LapsEventLogSnapshot(events, slim.NextRecordId) };
+                savedRecordId = events.Count == 0 ? slim.NextRecordId - 1 : events.Max(e => e.RecordId);
+            }
+
+            device.Restore(snapshot);
+        }
+
+        var host = new HostedDevice(registration, device, _state, stored?.Version ?? 0)
+        {
+            SavedEventRecordId = savedRecordId,
+            StoredEventCount = storedCount,
+        };
         if (stored is not null) host.SavedFingerprint = host.Fingerprint();
         return host;
+    }
+
+    /// <summary>Stores a device: its snapshot without the event log, and the events written since the last save as rows of
+    /// device_events (the store's table for them), so that a save costs the same however long the log is.</summary>
+    private static (long Version, (long RecordId, long Count) Saved) SaveDevice(Storage.LapsStoreTransaction tx, HostedDevice host, DeviceSnapshot snapshot)
+    {
+        var events = snapshot.Events?.Events ?? [];
+        var slim = snapshot with { Events = new LapsEventLogSnapshot(null, snapshot.Events?.NextRecordId ?? 1) };
+        var version = tx.SaveDevice(slim, host.Version);
+        var (recordId, count) = (host.SavedEventRecordId, host.StoredEventCount);
+        foreach (var e in events.Where(e => e.RecordId > host.SavedEventRecordId))
+        {
+            tx.AppendDeviceEvent(host.Registration.DeviceId, e.TimeCreated, e.Id, JsonSerializer.Serialize(e, ServerState.Json));
+            recordId = Math.Max(recordId, e.RecordId);
+            count++;
+        }
+
+        if (count != host.StoredEventCount)
+        {
+            tx.SetSetting(EventCountPrefix + host.Registration.DeviceId, count.ToString(CultureInfo.InvariantCulture));
+        }
+
+        return (version, (recordId, count));
     }
 
     public void Dispose()

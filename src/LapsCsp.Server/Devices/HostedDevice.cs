@@ -81,6 +81,12 @@ internal sealed partial class HostedDevice : IDisposable
     /// <summary>The stored row's version (0: not stored yet), for the store's optimistic check.</summary>
     internal long Version { get; set; }
 
+    /// <summary>The highest event RecordId stored in device_events.</summary>
+    internal long SavedEventRecordId { get; set; }
+
+    /// <summary>How many of the device's events device_events holds.</summary>
+    internal long StoredEventCount { get; set; }
+
     /// <summary>The <see cref="Fingerprint"/> when the device was last stored, to skip writes when a message changed nothing.</summary>
     internal DeviceFingerprint? SavedFingerprint { get; set; }
 

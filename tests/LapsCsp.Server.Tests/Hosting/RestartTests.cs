@@ -68,6 +68,34 @@ public class RestartTests
     }
 
     [Test]
+    public async Task The_event_log_is_stored_beside_the_device_and_comes_back_after_a_restart()
+    {
+        var time = new FakeTimeProvider(LapsServerFactory.Start);
+        List<long> before;
+        using (var first = Server(time))
+        {
+            using var client = first.CreateClient();
+            await Scenario.EntraDeviceWithBackup(client, "PC-1");
+            before = [.. (await client.GetFromJsonAsync<JsonObject>("/devices/PC-1/events?top=1000"))!["value"]!.AsArray().Select(e => e!["recordId"]!.GetValue<long>())];
+            var store = first.Services.GetRequiredService<LapsCsp.Server.State.ServerState>().Store;
+            store.QueryDeviceEvents("PC-1", take: 10_000).Should().HaveCount(before.Count, "each event is a row of device_events");
+            store.LoadDeviceRecord("PC-1")!.Snapshot.Events!.Events.Should().BeNull("the snapshot leaves the log to device_events");
+        }
+
+        using var second = Server(time);
+        using var again = second.CreateClient();
+        var after = (await again.GetFromJsonAsync<JsonObject>("/devices/PC-1/events?top=1000"))!["value"]!.AsArray().Select(e => e!["recordId"]!.GetValue<long>());
+        (await SyncMLHttp.Post(again, "PC-1", SyncMLHttp.SampleFor("accounts-create-managed-account.xml", "PC-1"))).Dispose();
+        var next = (await again.GetFromJsonAsync<JsonObject>("/devices/PC-1/events?top=1"))!["value"]![0]!["recordId"]!.GetValue<long>();
+
+        before.Should().NotBeEmpty();
+        after.Should().Equal(before);
+        next.Should().BeGreaterThan(before.Max(), "record ids go on from where they were");
+        second.Services.GetRequiredService<LapsCsp.Server.State.ServerState>().Store.QueryDeviceEvents("PC-1", take: 10_000).Select(e => e.Sequence)
+            .Should().OnlyHaveUniqueItems();
+    }
+
+    [Test]
     public async Task A_restarted_device_keeps_its_LAPS_schedule_and_rotates_when_due()
     {
         var time = new FakeTimeProvider(LapsServerFactory.Start);
