@@ -358,7 +358,10 @@ internal sealed class MessageParser
     /// variant included, is an <see cref="UnknownCommand"/> that the engine answers with 400 (Windows "OMA DM protocol support").</summary>
     private SyncCommand ParseCommand()
     {
-        if (++_commandCount > _options.MaxCommands)
+        // Status and Results are answers, not work for the receiver: like Items they are bounded by MaxMessageBytes only.
+        // Counting them would make a device's reply to a package of MaxCommands Gets (a Status and a Results each, plus
+        // the SyncHdr Status) unreadable by this reader (issue 7 property test and bad-input matrix).
+        if (_reader.LocalName is not ("Status" or "Results") && ++_commandCount > _options.MaxCommands)
         {
             throw Abort(DiagnosticCodes.TooManyCommands, string.Create(CultureInfo.InvariantCulture,
                 $"more than {_options.MaxCommands} commands (counting those inside Atomic and Sequence); reading stops at <{_reader.LocalName}>"));

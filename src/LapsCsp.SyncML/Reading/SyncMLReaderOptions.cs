@@ -15,7 +15,9 @@ public sealed record SyncMLReaderOptions
     /// <summary>Largest message accepted, in bytes (default 16 MiB).</summary>
     public long MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
 
-    /// <summary>Most commands (including those inside Atomic and Sequence) accepted in one message (default 50,000).</summary>
+    /// <summary>Most commands (including those inside Atomic and Sequence) accepted in one message (default 50,000). Status and
+    /// Results are not counted: they are answers, bounded by <see cref="MaxMessageBytes"/> like Items, so that the reply to a
+    /// package of MaxCommands commands stays readable.</summary>
     public int MaxCommands { get; init; } = 50_000;
 
     /// <summary>Deepest element nesting accepted (default 32; a DM message needs about 10).</summary>
