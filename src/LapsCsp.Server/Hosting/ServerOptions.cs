@@ -34,9 +34,8 @@ public sealed record ServerOptions
 
     public int MaxPageSize { get; init; } = 999;
 
-    /// <summary>How many LAPS events each device keeps. The device stores its event log inside its snapshot, so every save
-    /// writes it whole: 1,000 events (about 350 KB of JSON) keeps a policy write near a millisecond, where the device's own
-    /// default of 10,000 costs about ten.</summary>
+    /// <summary>How many LAPS events each device keeps in memory (what <c>GET /devices/{id}/events</c> shows and what comes
+    /// back after a restart). Every event is also stored as a row of the store's device_events table.</summary>
     public int DeviceEventLogCapacity { get; init; } = 1000;
 
     /// <summary>json (one JSON object per line) or simple (one line of text per event).</summary>
