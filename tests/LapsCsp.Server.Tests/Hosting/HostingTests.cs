@@ -108,6 +108,17 @@ public class HostingTests
     }
 
     [Test]
+    public void The_example_principals_file_is_valid()
+    {
+        var config = TenantConfig.Load(Path.Combine(LapsCsp.Testing.RepoPaths.Root, "src", "LapsCsp.Server", "tenant.example.json"));
+
+        TenantDirectory.Validate(config).Should().BeEmpty();
+        config.Principals.Should().HaveCount(7);
+        new ServerOptions { Tenant = config, Urls = ["http://0.0.0.0:5080"], AllowRemote = true }.Validate().Should().BeEmpty(
+            "with its own principals the server may listen beyond loopback when asked to");
+    }
+
+    [Test]
     public async Task Health_and_the_OpenAPI_document_answer()
     {
         using var factory = new LapsServerFactory();
