@@ -41,6 +41,7 @@ internal static class GraphEndpoints
             group.MapGet("/deviceLocalCredentials/{deviceId}", GetCredential).ExcludeFromDescription();
             group.MapGet("/auditLogs/directoryAudits", ListAudits)
                 .WithSummary("List directoryAudit records, newest first: $filter (e.g. activityDisplayName eq '...'), $top, $count, $skiptoken");
+            group.MapGet("/auditLogs/directoryAudits/{id}", GetAudit).WithSummary("One directoryAudit record");
         }
     }
 
@@ -192,6 +193,21 @@ internal static class GraphEndpoints
         if (skip + top < total) result["@odata.nextLink"] = NextLink(context, skip + top);
         result["value"] = new JsonArray([.. page.Select(r => JsonSerializer.SerializeToNode(r, GraphJson.Options))]);
         return Json(result);
+    }
+
+    private static IResult GetAudit(HttpContext context, string id, ServerState state)
+    {
+        if (Authentication.Require(context, out var caller) is { } denied) return denied;
+        if (!caller.Has(DirectoryActions.AuditRead))
+        {
+            return GraphErrors.Forbidden(context, $"Insufficient privileges to complete the operation: {Authentication.Describe(caller)} lacks {DirectoryActions.AuditRead}.");
+        }
+
+        var record = state.Entra.AuditLog.FirstOrDefault(r => string.Equals(r.Id, id, StringComparison.OrdinalIgnoreCase));
+        if (record is null) return GraphErrors.NotFound(context, $"Resource '{id}' does not exist.");
+        var node = JsonSerializer.SerializeToNode(record, GraphJson.Options)!.AsObject();
+        node.Insert(0, "@odata.context", $"{BaseUrl(context)}/$metadata#auditLogs/directoryAudits/$entity");
+        return Json(node);
     }
 
     private static JsonObject Shape(DeviceLocalCredentialInfo info, HashSet<string>? select, bool includeCredentials)

@@ -151,6 +151,20 @@ public class GraphSdkTests
     }
 
     [Test]
+    public async Task The_SDK_gets_one_audit_record_by_id()
+    {
+        var auditor = await Graph("globalreader@contoso.com");
+        var first = (await auditor.AuditLogs.DirectoryAudits.GetAsync(r => r.QueryParameters.Top = 1))!.Value!.Single();
+
+        var again = await auditor.AuditLogs.DirectoryAudits[first.Id].GetAsync();
+
+        again!.Id.Should().Be(first.Id);
+        again.ActivityDisplayName.Should().Be(first.ActivityDisplayName);
+        (await FluentActions.Awaiting(() => auditor.AuditLogs.DirectoryAudits["no-such-id"].GetAsync()).Should().ThrowAsync<ODataError>())
+            .Which.ResponseStatusCode.Should().Be(404);
+    }
+
+    [Test]
     public async Task The_beta_base_url_works_with_the_same_client()
     {
         var graph = await Graph("clouddevice@contoso.com", "beta");
