@@ -31,12 +31,15 @@ internal sealed class InMemoryServer : IAsyncDisposable
     public static InMemoryServer Start(TimeProvider? time = null, ServerOptions? options = null, Action<IServiceCollection>? configure = null)
     {
         var logs = new LogCapture();
-        var host = LapsServerHost.CreateHostBuilder(options ?? new ServerOptions { LogFormat = "simple" }, time, services =>
+        var host = LapsServerHost.CreateHostBuilder(options ?? new ServerOptions { LogFormat = "simple" }, time, configure)
+            .ConfigureLogging(logging =>
             {
-                services.AddSingleton<ILoggerProvider>(logs);
-                configure?.Invoke(services);
+                // Every line, down to Debug, goes to the capture only (the console would flood the test output).
+                logging.ClearProviders();
+                logging.AddProvider(logs);
+                logging.SetMinimumLevel(LogLevel.Debug);
+                logging.AddFilter("Microsoft.AspNetCore", LogLevel.Debug);
             })
-            .ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Debug))
             .ConfigureWebHost(web => web.UseTestServer())
             .Build();
         host.Start();
