@@ -167,10 +167,18 @@ internal static class DeviceEndpoints
             if (!read.Succeeded) return Unreadable(read);
             foreach (var warning in read.Warnings) context.Response.Headers.Append("X-LapsCsp-Warning", Ascii(warning.ToString()));
 
-            var host = registry.GetOrCreate(deviceId, out var created);
-            if (created) context.Response.Headers["X-LapsCsp-Device-Created"] = "true";
             var headerless = read.Warnings.Any(w => s_headerlessCodes.Contains(w.Code, StringComparer.Ordinal));
             var message = read.Message;
+            if (!headerless && registry.Find(deviceId) is null &&
+                DmSessionState.JudgeFresh(message, body.Value.Span, out var freshProblem) == SessionVerdict.Refuse)
+            {
+                // Refused before the device exists: a refused request leaves no device behind.
+                return Problems.Result(400, "urn:lapscsp:problem:session", "Out of session order", freshProblem,
+                    new JsonObject { ["sessionId"] = message.Header.SessionId, ["msgId"] = message.Header.MsgId });
+            }
+
+            var host = registry.GetOrCreate(deviceId, out var created);
+            if (created) context.Response.Headers["X-LapsCsp-Device-Created"] = "true";
             await host.Gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
             try
             {
@@ -186,7 +194,13 @@ internal static class DeviceEndpoints
                     if (verdict == SessionVerdict.Replay)
                     {
                         context.Response.Headers["X-LapsCsp-Replayed"] = "true";
-                        return Results.Bytes(host.Session.LastReply!, SyncMLMessage.MediaType);
+                        if (host.Session.LastReply is null)
+                        {
+                            context.Response.Headers["X-LapsCsp-Session"] = "ended";
+                            return Results.NoContent();
+                        }
+
+                        return Results.Bytes(host.Session.LastReply, SyncMLMessage.MediaType);
                     }
                 }
 

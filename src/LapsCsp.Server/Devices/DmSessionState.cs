@@ -56,6 +56,12 @@ internal sealed class DmSessionState
             return CheckRefs(message, lastReply: 1, out problem);
         }
 
+        if (!Open && msgId == _lastServerMsgId && string.Equals(_sessionId, header.SessionId, StringComparison.Ordinal) && SameBody(body))
+        {
+            // The message that ended the session, sent again because its answer was lost: answer it again (204).
+            return SessionVerdict.Replay;
+        }
+
         if (!sameSession)
         {
             problem = Open
@@ -101,6 +107,10 @@ internal sealed class DmSessionState
         LastReply = null;
         _lastRequestHash = null;
     }
+
+    /// <summary>What a device with no session yet would say to the message (to refuse before creating a device).</summary>
+    public static SessionVerdict JudgeFresh(SyncMLMessage message, ReadOnlySpan<byte> body, out string? problem) =>
+        new DmSessionState().Judge(message, body, out problem);
 
     /// <summary>True when the message carries no command for the device: only Status and Results.</summary>
     public static bool EndsSession(SyncMLMessage message) =>

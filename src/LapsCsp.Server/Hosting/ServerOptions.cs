@@ -85,6 +85,8 @@ public sealed record ServerOptions
         if (MaxSyncMLBytes is < 1024 or > 16 * 1024 * 1024) problems.Add("max SyncML size must be between 1 KiB and 16 MiB (the reader's cap)");
         if (TokenLifetime < TimeSpan.FromMinutes(1) || TokenLifetime > TimeSpan.FromDays(1)) problems.Add("token lifetime must be between 1 minute and 1 day");
         if (PolicyCycleInterval < TimeSpan.FromSeconds(1)) problems.Add("the policy cycle interval must be at least 1 second");
+        // PeriodicTimer holds at most uint.MaxValue - 1 milliseconds (about 49.7 days).
+        if (PolicyCycleInterval > TimeSpan.FromMilliseconds(uint.MaxValue - 1)) problems.Add("the policy cycle interval must be at most 49 days (the timer's limit)");
         if (DefaultPageSize < 1 || DefaultPageSize > MaxPageSize) problems.Add("the default page size must be between 1 and the maximum page size");
         if (DeviceEventLogCapacity is < 10 or > 100_000) problems.Add("the device event log capacity must be between 10 and 100,000");
         if (LogFormat is not ("json" or "simple")) problems.Add($"--log-format: '{LogFormat}' is not json or simple");

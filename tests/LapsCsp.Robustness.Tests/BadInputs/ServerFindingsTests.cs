@@ -4,8 +4,7 @@ using LapsCsp.Robustness.Tests.Support;
 
 namespace LapsCsp.Robustness.Tests.BadInputs;
 
-/// <summary>Server behaviour found by the robustness runs. src/LapsCsp.Server belongs to another engineer: the bugs are
-/// written as tests here, ignored with the fix described, until that fix lands (then remove the Ignore).</summary>
+/// <summary>Server bugs found by the robustness runs, kept as regression tests.</summary>
 public sealed class ServerFindingsTests
 {
     private const string OutOfSession = """
@@ -30,9 +29,6 @@ public sealed class ServerFindingsTests
     /// "Out of session order" has already registered the device (joined to Entra ID, stored). Its remarks promise "the
     /// device is touched only after all of them [the refusals]".</summary>
     [Test]
-    [Ignore("Known server bug, src/LapsCsp.Server is another engineer's: for an unknown device id, judge the message against a fresh "
-        + "DmSessionState (no open session) before GetOrCreate, and create the device only when the verdict is Process. Remove this "
-        + "Ignore with that fix.")]
     public async Task A_message_refused_as_out_of_session_creates_no_device()
     {
         await using var server = InMemoryServer.Start();
@@ -49,9 +45,6 @@ public sealed class ServerFindingsTests
     /// ("no session is open") because Record keeps no reply and closes the session. Its remarks promise that "an identical
     /// repeat of the last message is answered from cache".</summary>
     [Test]
-    [Ignore("Known server bug: in DmSessionState.Judge, before refusing a message to a closed session, answer Replay when the "
-        + "SessionID and MsgID are the last ones and SameBody holds; PostSyncML must then answer a replayed closing message 204 "
-        + "(LastReply is null). Remove this Ignore with that fix.")]
     public async Task The_repeat_of_a_closing_message_whose_answer_was_lost_is_answered_again()
     {
         await using var server = InMemoryServer.Start();
@@ -76,8 +69,6 @@ public sealed class ServerFindingsTests
     /// but PeriodicTimer refuses periods over uint.MaxValue - 1 ms (about 49.7 days): PolicyCycleService then fails at
     /// start with ArgumentOutOfRangeException ("BackgroundService failed"), and no policy cycle ever runs.</summary>
     [Test]
-    [Ignore("Known server bug: ServerOptions.Validate must refuse PolicyCycleInterval above TimeSpan.FromMilliseconds(uint.MaxValue - 1) "
-        + "with a problem naming the limit. Remove this Ignore with that fix.")]
     public void A_policy_cycle_interval_the_timer_cannot_hold_is_refused_by_validation()
     {
         var options = new LapsCsp.Server.Hosting.ServerOptions { PolicyCycleInterval = TimeSpan.FromDays(60) };

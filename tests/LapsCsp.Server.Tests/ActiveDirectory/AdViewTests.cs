@@ -32,7 +32,7 @@ public class AdViewTests
                 },
             },
         };
-        _factory = new LapsServerFactory(new ServerOptions { LogFormat = "simple", Tenant = tenant, PolicyCycleInterval = TimeSpan.FromDays(3650) });
+        _factory = new LapsServerFactory(new ServerOptions { LogFormat = "simple", Tenant = tenant, PolicyCycleInterval = TimeSpan.FromDays(49) });
         using var client = _factory.CreateClient();
         (await client.PostAsJsonAsync("/devices", new { deviceId = "HYB", deviceName = "HYB-PC", joinType = "hybridJoined" })).Dispose();
         (await SyncMLHttp.Post(client, "HYB", SyncMLHttp.SampleFor("accounts-create-managed-account.xml", "HYB"))).Dispose();

@@ -22,7 +22,7 @@ public class RestartTests
     public void TearDown() => System.IO.Directory.Delete(_data, recursive: true);
 
     private LapsServerFactory Server(FakeTimeProvider? time = null) =>
-        new(new ServerOptions { DataDirectory = _data, LogFormat = "simple", PolicyCycleInterval = TimeSpan.FromDays(3650) }, time: time);
+        new(new ServerOptions { DataDirectory = _data, LogFormat = "simple", PolicyCycleInterval = TimeSpan.FromDays(49) }, time: time);
 
     [Test]
     public async Task Devices_passwords_audit_policies_and_reports_survive_a_restart()
