@@ -4,7 +4,8 @@ using LapsCsp.Robustness.Tests.Support;
 
 namespace LapsCsp.Robustness.Tests.BadInputs;
 
-/// <summary>Server bugs found by the robustness runs, kept as regression tests.</summary>
+/// <summary>Server bugs found by the robustness runs, kept as regression tests. One is still open in src/LapsCsp.Server
+/// (another engineer's project): it is ignored with its fix described, until the fix lands (then remove the Ignore).</summary>
 public sealed class ServerFindingsTests
 {
     private const string OutOfSession = """
@@ -74,5 +75,34 @@ public sealed class ServerFindingsTests
         var options = new LapsCsp.Server.Hosting.ServerOptions { PolicyCycleInterval = TimeSpan.FromDays(60) };
 
         options.Validate().Should().ContainSingle(p => p.Contains("interval", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Found by ServeCrashConsistencyTests (100 cycles): HostedDevice keeps a device's newest 500 rotation records,
+    /// and PolicyService.RotateAsync reports the rotation only when the record count grew; from the 501st rotation on the
+    /// count stays at 500 and the action answers "rotation": null although the device rotated and backed up.</summary>
+    [Test]
+    [Ignore("Known server bug: RotateAsync must find the rotation this delivery caused (e.g. the newest record requested by this "
+        + "caller at or after the delivery's start), not compare counts of a list capped at 500. Remove this Ignore with that fix.")]
+    public async Task The_rotate_action_reports_its_rotation_after_five_hundred_rotations()
+    {
+        await using var server = InMemoryServer.Start();
+        using var client = server.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            await InMemoryServer.TokenAsync(client, "globaladmin@contoso.com"));
+        (await client.PostAsync(new Uri("/devices", UriKind.Relative), System.Net.Http.Json.JsonContent.Create(new { deviceId = "PC-R" }))).EnsureSuccessStatusCode();
+        foreach (var sample in new[] { "laps-entra-id-backup.xml", "accounts-create-managed-account.xml" })
+        {
+            var xml = File.ReadAllText(Path.Combine(LapsCsp.Testing.RepoPaths.Samples, sample)).Replace("LAPSCSP-DEVICE-0001", "PC-R", StringComparison.Ordinal);
+            (await client.PostAsync(new Uri("/devices/PC-R/syncml", UriKind.Relative), InMemoryServer.SyncMLContent(Encoding.UTF8.GetBytes(xml)))).EnsureSuccessStatusCode();
+        }
+
+        string? last = null;
+        for (var i = 0; i < 502; i++)
+        {
+            using var rotate = await client.PostAsync(new Uri("/beta/deviceManagement/managedDevices/PC-R/rotateLocalAdminPassword", UriKind.Relative), null);
+            last = await rotate.Content.ReadAsStringAsync();
+        }
+
+        System.Text.Json.Nodes.JsonNode.Parse(last!)!["rotation"].Should().NotBeNull("the 502nd rotation happened and is reported like the first");
     }
 }
