@@ -16,10 +16,10 @@ namespace LapsCsp.Robustness.Tests.Crash;
 
 /// <summary>Issue 7 item 4: <c>lapscsp serve</c> runs as a separate process on a data folder; two clients drive device
 /// registrations, SyncML policy writes, the management API's rotate action and Graph password reads (each audited) against
-/// it; the process is killed with SIGKILL at a random moment, the store is checked offline, and the server is restarted on
+/// it; the process is killed with SIGKILL at a random moment (after a random number of answers, with requests in flight), the store is checked offline, and the server is restarted on
 /// the same folder for the next cycle. Every acknowledged write, rotation, backup and audit record must be there, and the
 /// store consistent: PRAGMA integrity_check, and each device's managed password among its Entra ID credentials.</summary>
-/// <remarks>Cycles: LAPSCSP_SERVE_CRASH_CYCLES (default 10; CI keeps this test under a minute). An operation in flight when
+/// <remarks>Cycles: LAPSCSP_SERVE_CRASH_CYCLES (default 20, about 25 s). An operation in flight when
 /// the process died may or may not have happened: the checks accept both, then take what the store holds as the new baseline.</remarks>
 [NonParallelizable]
 public sealed class ServeCrashConsistencyTests
@@ -31,7 +31,7 @@ public sealed class ServeCrashConsistencyTests
     [Test]
     public async Task Every_acknowledged_write_rotation_backup_and_audit_record_survives_SIGKILL_of_lapscsp_serve()
     {
-        var cycles = int.TryParse(Environment.GetEnvironmentVariable("LAPSCSP_SERVE_CRASH_CYCLES"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 10;
+        var cycles = int.TryParse(Environment.GetEnvironmentVariable("LAPSCSP_SERVE_CRASH_CYCLES"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 20;
         var random = new Random(20261125);
         var data = Path.Combine(Path.GetTempPath(), "lapscsp-serve-crash-" + Guid.NewGuid().ToString("N"));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60 + (30 * cycles)));
@@ -47,9 +47,11 @@ public sealed class ServeCrashConsistencyTests
                     await CheckOnline(http, ledger, cycle);
                     http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", await InMemoryServer.TokenAsync(http, Admin));
                     using var stop = new CancellationTokenSource();
-                    var workers = Enumerable.Range(0, 2).Select(w => Work(http, ledger, cycle, w, new Random(random.Next()), totals, stop.Token)).ToList();
-                    // The random moment: after the workload got going, at most a few seconds in.
-                    await Task.Delay(TimeSpan.FromMilliseconds(random.Next(400, 2500)), timeout.Token);
+                    // The random moment: when the clients have had a random number of answers, while the other client's
+                    // request (and often this one's next) is in flight.
+                    var killAt = new KillSwitch(random.Next(10, 250));
+                    var workers = Enumerable.Range(0, 2).Select(w => Work(http, ledger, cycle, w, new Random(random.Next()), totals, killAt, stop.Token)).ToList();
+                    await Task.WhenAny(killAt.Reached, Task.WhenAll(workers)).WaitAsync(timeout.Token);
                     await server.KillAsync();
                     await stop.CancelAsync();
                     await Task.WhenAll(workers);
@@ -76,7 +78,7 @@ public sealed class ServeCrashConsistencyTests
 
     /// <summary>One client: registers and configures its devices, then writes policy, rotates and reads passwords until
     /// the server dies. Only a complete 2xx answer counts as acknowledged.</summary>
-    private static async Task Work(HttpClient http, Ledger ledger, int cycle, int worker, Random random, Totals totals, CancellationToken stop)
+    private static async Task Work(HttpClient http, Ledger ledger, int cycle, int worker, Random random, Totals totals, KillSwitch killAt, CancellationToken stop)
     {
         var mine = ledger.Devices.Values.Where(d => d.Worker == worker).ToList();
         try
@@ -94,6 +96,7 @@ public sealed class ServeCrashConsistencyTests
                 if (device is not null)
                 {
                     await SetUp(http, device, totals);
+                    killAt.Answered();
                     continue;
                 }
 
@@ -112,6 +115,7 @@ public sealed class ServeCrashConsistencyTests
                         device.AckedAge = age;
                         device.AgeInFlight = null;
                         totals.Writes++;
+                        killAt.Answered();
                         break;
                     case < 75:
                         device.RotationsInFlight++;
@@ -125,6 +129,7 @@ public sealed class ServeCrashConsistencyTests
                         device.AckedRotations++;
                         device.RotationsInFlight--;
                         totals.Rotations++;
+                        killAt.Answered();
                         break;
                     default:
                         device.ReadsInFlight++;
@@ -138,6 +143,7 @@ public sealed class ServeCrashConsistencyTests
                         device.AckedReads++;
                         device.ReadsInFlight--;
                         totals.Reads++;
+                        killAt.Answered();
                         break;
                 }
             }
@@ -265,6 +271,20 @@ public sealed class ServeCrashConsistencyTests
 
     private static string AgePackage(string deviceId, int age) => Wire.Text(Wire.Package(
         [Wire.Command(ItemCommandKind.Replace, "1", AgeNode, age.ToString(CultureInfo.InvariantCulture), "int")], target: deviceId));
+
+    /// <summary>Completes when the clients together have had <c>target</c> answers.</summary>
+    private sealed class KillSwitch(int target)
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _answers;
+
+        public Task Reached => _reached.Task;
+
+        public void Answered()
+        {
+            if (Interlocked.Increment(ref _answers) >= target) _reached.TrySetResult();
+        }
+    }
 
     private sealed class Ledger
     {
