@@ -41,6 +41,9 @@ public sealed record RunPerformance(
     public double CheckInsPerCpuSecond { get; init; }
 
     public int ProcessorCount { get; init; }
+
+    /// <summary>Size of the SQLite store at the end (file and write-ahead log), 0 without a store.</summary>
+    public long StoreBytes { get; init; }
 }
 
 /// <summary>What a fleet run did. Everything but <see cref="Performance"/> is a function of the settings and the seed

@@ -70,6 +70,7 @@ public static class ReportCsv
             Row("performance", "cpu-seconds", p.CpuSeconds);
             Row("performance", "check-ins-per-cpu-second", p.CheckInsPerCpuSecond);
             Row("performance", "peak-working-set-bytes", p.PeakWorkingSetBytes);
+            Row("performance", "store-bytes", p.StoreBytes);
             Row("performance", "managed-heap-bytes", p.ManagedHeapBytes);
             Percentiles("performance-wall-session-latency-ms", p.WallSessionLatency);
         }

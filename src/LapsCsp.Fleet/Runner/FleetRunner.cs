@@ -229,6 +229,7 @@ public sealed class FleetRunner : IDisposable
             CpuSeconds = Math.Round((process.TotalProcessorTime - cpuStarted).TotalSeconds, 3),
             CheckInsPerCpuSecond = Math.Round(_metrics.Sessions / Math.Max((process.TotalProcessorTime - cpuStarted).TotalSeconds, 1e-9), 1),
             ProcessorCount = Environment.ProcessorCount,
+            StoreBytes = StoreBytes(),
         };
         var settings = new RunSettings(_options.Devices, _options.Days, _options.Seed, _options.Mix.ToString(), _serverName, _options.Start, _options.End,
             _options.HourlyWakeups, _options.ResidentDevices, JsonDocument.Parse(_options.Faults.ToJson()).RootElement.Clone());
@@ -637,6 +638,13 @@ public sealed class FleetRunner : IDisposable
         device.Identity = null;
         device.StoredIdentity = null;
         _resident.TryRemove(device.Index, out _);
+    }
+
+    private long StoreBytes()
+    {
+        if (_store is null) return 0;
+        var path = _options.StorePath ?? _temporaryStore!;
+        return new[] { "", "-wal" }.Select(suffix => new FileInfo(path + suffix)).Where(f => f.Exists).Sum(f => f.Length);
     }
 
     private static DmDeviceInfo DeviceInfo(DeviceBlueprint blueprint) => new()

@@ -57,7 +57,7 @@ public class FleetBenchmark
             wall {result.WallSeconds:0.#} s, check-ins/s {result.CheckInsPerSecond:0.#}, simulated days per real minute {result.SimulatedDaysPerMinute:0.###}
             cpu {r.Performance!.CpuSeconds:0.#} s, check-ins per cpu second {result.CheckInsPerCpuSecond:0.#}, simulated days per cpu minute {result.SimulatedDaysPerCpuMinute:0.###}
             bytes per idle device {result.BytesPerIdleDevice:#,0}, bytes per loaded device {result.BytesPerLoadedDevice:#,0}, peak working set {result.PeakWorkingSetBytes / 1048576:#,0} MiB
-            device loads {r.Performance!.DeviceLoads:#,0}, saves {r.Performance.DeviceSaves:#,0}, heap before/loaded/idle/without {result.Heap.Before:#,0}/{result.Heap.Loaded:#,0}/{result.Heap.Idle:#,0}/{result.Heap.Without:#,0}
+            store {r.Performance!.StoreBytes / 1048576.0:0.#} MiB, device loads {r.Performance.DeviceLoads:#,0}, saves {r.Performance.DeviceSaves:#,0}, heap before/loaded/idle/without {result.Heap.Before:#,0}/{result.Heap.Loaded:#,0}/{result.Heap.Idle:#,0}/{result.Heap.Without:#,0}
             """));
         r.DeviceErrors.Should().BeEmpty();
         r.Enrollments.Should().Be(devices);
