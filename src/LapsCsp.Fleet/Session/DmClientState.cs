@@ -51,9 +51,27 @@ public sealed record DmClientState
     /// <summary>The Ms-Cv header of the next session.</summary>
     public string CorrelationVector => CorrelationVectorBase + ".0.0." + SessionsRun.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The schedule a device keeps when its provisioning document has no Poll settings: 5 polls 3 minutes apart,
+    /// then 8 every 15 minutes, then every 8 hours (the default, as Intune does; our enrollment server provisions
+    /// the same).</summary>
+    public static PollSettings DefaultPoll { get; } = new()
+    {
+        IntervalForFirstSetOfRetries = 3,
+        NumberOfFirstRetries = 5,
+        IntervalForSecondSetOfRetries = 15,
+        NumberOfSecondRetries = 8,
+        IntervalForRemainingScheduledRetries = 480,
+        NumberOfRemainingScheduledRetries = 0,
+        PollOnLogin = true,
+    };
+
     /// <summary>The client state of a freshly enrolled device: ADDR, PROVIDER-ID, APPSRV credential, DMClient settings
     /// and the w7 retry settings from its identity.</summary>
-    public static DmClientState FromEnrollment(DeviceEnrollmentIdentity identity, DmDeviceInfo device, string correlationVectorBase)
+    /// <param name="pollWhenAbsent">The schedule when the provisioning document had no Poll settings (default
+    /// <see cref="DefaultPoll"/>). The enrollment reader gives exactly the <see cref="PollSettings.Default"/> instance
+    /// then; a document that spells out the same values keeps them.</param>
+    public static DmClientState FromEnrollment(DeviceEnrollmentIdentity identity, DmDeviceInfo device, string correlationVectorBase,
+        PollSettings? pollWhenAbsent = null)
     {
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(device);
@@ -67,7 +85,7 @@ public sealed record DmClientState
             Credential = identity.DeviceCredential,
             ClientRequestId = identity.DmClientParameters.TryGetValue("EntDMID", out var entDmId) && entDmId.Length > 0 ? entDmId : "0",
             CorrelationVectorBase = correlationVectorBase,
-            Poll = identity.Poll,
+            Poll = ReferenceEquals(identity.Poll, PollSettings.Default) ? pollWhenAbsent ?? DefaultPoll : identity.Poll,
             Retry = ConnectionRetrySettings.From(identity),
         };
     }

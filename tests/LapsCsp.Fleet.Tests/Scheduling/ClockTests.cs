@@ -113,3 +113,36 @@ public class ClockTests
         PollSchedule.PollsUntil(settings, T0, T0.AddHours(5).AddMinutes(1)).Should().Be(5);
     }
 }
+
+public class PollDefaultTests
+{
+    private static LapsCsp.Enrollment.Identity.DeviceEnrollmentIdentity Identity(PollSettings poll) => new()
+    {
+        DeviceId = "D",
+        HwDevId = "H",
+        PrivateKeyPkcs8 = [],
+        ClientCertificate = [],
+        ManagementUrl = "https://mdm.example.test/ManagementServer/MDM.svc",
+        ProviderId = "P",
+        Poll = poll,
+    };
+
+    [Test]
+    public void Without_Poll_settings_in_the_provisioning_document_a_device_polls_every_3_minutes_then_15_then_every_8_hours()
+    {
+        var state = LapsCsp.Fleet.Session.DmClientState.FromEnrollment(Identity(PollSettings.Default), new LapsCsp.Fleet.Session.DmDeviceInfo { DeviceId = "D" }, "A");
+
+        state.Poll.Should().Be(LapsCsp.Fleet.Session.DmClientState.DefaultPoll);
+        Enumerable.Range(0, 14).Select(n => (PollSchedule.NextPoll(state.Poll, FleetTestKit.Start, n) - FleetTestKit.Start).TotalMinutes)
+            .Should().Equal(3, 6, 9, 12, 15, 30, 45, 60, 75, 90, 105, 120, 135, 615);
+    }
+
+    [Test]
+    public void Poll_settings_the_provisioning_document_spells_out_are_kept_even_when_they_equal_the_documented_defaults()
+    {
+        var spelled = new PollSettings { IntervalForFirstSetOfRetries = 15, NumberOfFirstRetries = 10 };
+        var state = LapsCsp.Fleet.Session.DmClientState.FromEnrollment(Identity(spelled), new LapsCsp.Fleet.Session.DmDeviceInfo { DeviceId = "D" }, "A");
+
+        state.Poll.Should().BeSameAs(spelled);
+    }
+}
