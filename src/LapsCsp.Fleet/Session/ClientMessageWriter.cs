@@ -1,3 +1,4 @@
+using LapsCsp.SyncML.Writing;
 using System.Text;
 using System.Xml;
 using LapsCsp.SyncML.Messages;
@@ -148,34 +149,7 @@ public static class ClientMessageWriter
 
     private static void MetaElement(XmlWriter w, Meta? meta, bool typeFirst)
     {
-        if (meta is null) return;
-        w.WriteStartElement("Meta");
-        if (typeFirst)
-        {
-            MetInf(w, "Type", meta.Type);
-            MetInf(w, "Format", meta.Format);
-        }
-        else
-        {
-            MetInf(w, "Format", meta.Format);
-            MetInf(w, "Type", meta.Type);
-        }
-
-        MetInf(w, "Mark", meta.Mark);
-        MetInf(w, "Size", meta.Size);
-        MetInf(w, "Version", meta.Version);
-        MetInf(w, "NextNonce", meta.NextNonce);
-        MetInf(w, "MaxMsgSize", meta.MaxMsgSize);
-        MetInf(w, "MaxObjSize", meta.MaxObjSize);
-        w.WriteEndElement();
-    }
-
-    private static void MetInf(XmlWriter w, string name, string? value)
-    {
-        if (value is null) return;
-        w.WriteStartElement(name, SyncMLMessage.MetInfNamespace);
-        w.WriteString(value);
-        w.WriteEndElement();
+        SyncMLWriter.WriteMeta(w, meta, typeFirst);
     }
 
     private static void Location(XmlWriter w, string element, string? uri, string? name)

@@ -243,17 +243,22 @@ public static class SyncMLWriter
         w.WriteCData(value[start..]);
     }
 
-    private static void MetaElement(XmlWriter w, Meta? meta)
+    private static void MetaElement(XmlWriter w, Meta? meta) => WriteMeta(w, meta);
+
+    /// <summary>Writes a Meta element with its syncml:metinf children. MetInf DTD order: Format?, Type?, Mark?, Size?,
+    /// Version?, NextNonce?, MaxMsgSize?, MaxObjSize?; <paramref name="typeFirst"/> puts Type before Format, as Windows
+    /// writes it in some client messages (corpus r20).</summary>
+    public static void WriteMeta(XmlWriter w, Meta? meta, bool typeFirst = false)
     {
+        ArgumentNullException.ThrowIfNull(w);
         if (meta is null)
         {
             return;
         }
 
-        // MetInf DTD order: Format?, Type?, Mark?, Size?, Version?, NextNonce?, MaxMsgSize?, MaxObjSize?.
         w.WriteStartElement("Meta");
-        MetInf(w, "Format", meta.Format);
-        MetInf(w, "Type", meta.Type);
+        MetInf(w, typeFirst ? "Type" : "Format", typeFirst ? meta.Type : meta.Format);
+        MetInf(w, typeFirst ? "Format" : "Type", typeFirst ? meta.Format : meta.Type);
         MetInf(w, "Mark", meta.Mark);
         MetInf(w, "Size", meta.Size);
         MetInf(w, "Version", meta.Version);
