@@ -167,6 +167,9 @@ public sealed class LapsStore : IDisposable
 
     public string? GetSetting(string key) => Read(tx => tx.GetSetting(key));
 
+    /// <inheritdoc cref="LapsStoreTransaction.ListSettings"/>
+    public IReadOnlyList<KeyValuePair<string, string>> ListSettings(string prefix) => Read(tx => tx.ListSettings(prefix));
+
     /// <inheritdoc cref="LapsStoreTransaction.SetSetting"/>
     public void SetSetting(string key, string? value) => Write<object?>(tx =>
     {

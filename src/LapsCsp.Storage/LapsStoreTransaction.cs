@@ -302,6 +302,19 @@ public sealed class LapsStoreTransaction
         return command.ExecuteScalar() as string;
     }
 
+    /// <summary>Every setting whose key starts with <paramref name="prefix"/>, in key order (a range scan of the key index).</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> ListSettings(string prefix)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(prefix);
+        var command = Command("SELECT key, value FROM key_value WHERE key >= $low AND key < $high ORDER BY key");
+        command.Parameters.AddWithValue("$low", prefix);
+        command.Parameters.AddWithValue("$high", prefix + "\uFFFF");
+        var list = new List<KeyValuePair<string, string>>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read()) list.Add(new(reader.GetString(0), reader.GetString(1)));
+        return list;
+    }
+
     /// <summary>Sets a small setting; <c>null</c> removes it.</summary>
     public void SetSetting(string key, string? value)
     {

@@ -16,7 +16,7 @@ public class ArchitectureTests
         ["LapsCsp.Device"] = ["LapsCsp.SyncML", "LapsCsp.Tree", "LapsCsp.Passwords", "LapsCsp.Directory", "LapsCsp.Ddf"],
         ["LapsCsp.Storage"] = ["LapsCsp.Device", "LapsCsp.Directory"],
         ["LapsCsp.Enrollment"] = [],
-        ["LapsCsp.Server"] = ["LapsCsp.Device", "LapsCsp.Storage", "LapsCsp.Directory", "LapsCsp.SyncML"],
+        ["LapsCsp.Server"] = ["LapsCsp.Device", "LapsCsp.Storage", "LapsCsp.Directory", "LapsCsp.SyncML", "LapsCsp.Enrollment"],
         ["LapsCsp.Fleet"] = ["LapsCsp.SyncML", "LapsCsp.Ddf", "LapsCsp.Tree", "LapsCsp.Directory", "LapsCsp.Device", "LapsCsp.Enrollment", "LapsCsp.Storage"],
     };
 

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using LapsCsp.Server.ActiveDirectory;
+using LapsCsp.Server.Dashboard;
 using LapsCsp.Server.Devices;
 using LapsCsp.Server.Graph;
 using LapsCsp.Server.Identity;
@@ -160,6 +161,9 @@ public static class LapsServerHost
             return new TokenService(key, time, sp.GetRequiredService<TenantDirectory>(), options.TokenLifetime);
         });
         services.AddSingleton<DeviceService>();
+        services.AddDashboard();
+        services.AddSingleton<Mdm.MdmService>();
+        services.AddHostedService<Mdm.MdmFlushService>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<PolicyCycleService>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyCycleService>());
@@ -245,6 +249,8 @@ public static class LapsServerHost
             GraphEndpoints.Map(endpoints);
             ManagementEndpoints.Map(endpoints);
             AdEndpoints.Map(endpoints);
+            endpoints.MapDashboard();
+            Mdm.MdmEndpoints.Map(endpoints);
         });
     }
 

@@ -38,6 +38,17 @@ public sealed record ServerOptions
     /// back after a restart). Every event is also stored as a row of the store's device_events table.</summary>
     public int DeviceEventLogCapacity { get; init; } = 1000;
 
+    /// <summary>Serve the read-only dashboard at <c>/dashboard</c> (devices, LAPS state, status codes and rotations over time,
+    /// event logs, session traces without secrets). On by default, for a local lab; it needs no token, like
+    /// <c>GET /devices</c> (see <c>Dashboard/DashboardEndpoints</c>).</summary>
+    public bool Dashboard { get; init; } = true;
+
+    /// <summary>The MDM server face: enrollment and management endpoints (issue 6 item 3).</summary>
+    public Mdm.MdmOptions Mdm { get; init; } = new();
+
+    /// <summary>How often enrolled devices' check-in counters, DevInfo and alerts are saved (commands and enrollments are saved at once).</summary>
+    public TimeSpan MdmFlushInterval { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>json (one JSON object per line) or simple (one line of text per event).</summary>
     public string LogFormat { get; init; } = "json";
 
@@ -45,6 +56,8 @@ public sealed record ServerOptions
     {
         var problems = new List<string>();
         if (Urls.Count == 0) problems.Add("--urls: at least one URL is needed");
+        problems.AddRange(Mdm.Validate());
+        if (MdmFlushInterval <= TimeSpan.Zero) problems.Add("the MDM flush interval must be positive");
         foreach (var url in Urls)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))

@@ -133,7 +133,11 @@ internal sealed record LapsPolicy(
     bool Atomic,
     DateTimeOffset CreatedDateTime,
     DateTimeOffset LastModifiedDateTime,
-    ImmutableArray<string> AssignedDeviceIds);
+    ImmutableArray<string> AssignedDeviceIds)
+{
+    /// <summary>Assigned to all devices (Intune's allDevicesAssignmentTarget): devices that enroll later get it too.</summary>
+    public bool AssignedToAllDevices { get; init; }
+}
 
 /// <summary>The body of <c>POST .../lapsPolicies</c>.</summary>
 /// <param name="Atomic">Wrap the Replaces in one Atomic (default): the DDF marks Policies <c>MSFT:AtomicRequired</c> (digest D2).</param>

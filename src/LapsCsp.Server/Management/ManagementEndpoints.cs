@@ -124,7 +124,13 @@ internal static class ManagementEndpoints
     {
         if (Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
         if (policies.Find(id) is not { } policy) return GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
-        if (request?.DeviceIds is not { Count: > 0 } ids) return GraphErrors.BadRequest(context, "deviceIds must list at least one device.");
+        if (request?.AllDevices == true)
+        {
+            var all = await policies.AssignToAllAsync(policy, caller.Name, context.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new { value = all }, s_json);
+        }
+
+        if (request?.DeviceIds is not { Count: > 0 } ids) return GraphErrors.BadRequest(context, "deviceIds must list at least one device, or allDevices must be true.");
         var results = await policies.AssignAsync(policy, ids, caller.Name, context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new { value = results }, s_json);
     }
@@ -150,14 +156,23 @@ internal static class ManagementEndpoints
         }
     }
 
-    private static async Task<IResult> Rotate(HttpContext context, string deviceId, DeviceRegistry registry, PolicyService policies)
+    private static async Task<IResult> Rotate(HttpContext context, string deviceId, DeviceRegistry registry, PolicyService policies, Mdm.MdmService mdm)
     {
         if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
-        if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
+        var host = registry.Find(deviceId);
+        if (host is null && mdm.Find(deviceId) is not { Unenrolled: false }) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
         if (!caller.Has(IntunePermissions.RotateLocalAdminPassword))
         {
             return GraphErrors.Forbidden(context,
                 $"{Authentication.Describe(caller)} lacks the Rotate Local Admin Password permission (Remote tasks category).");
+        }
+
+        if (host is null)
+        {
+            // An enrolled device: Exec ResetPassword waits for its next check-in; the rotation shows in its command's Status
+            // and in the directory it backs up to.
+            var queued = await policies.QueueRotateAsync(deviceId, caller.Name, context.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new { delivery = queued, rotation = (RotationRecord?)null }, s_json, statusCode: 202);
         }
 
         var (delivery, rotation) = await policies.RotateAsync(host, caller.Name, context.RequestAborted).ConfigureAwait(false);
@@ -278,4 +293,5 @@ internal static class ManagementEndpoints
     }
 }
 
-internal sealed record AssignRequest(IReadOnlyList<string>? DeviceIds);
+/// <param name="AllDevices">Every device, now and as devices enroll (Intune's allDevicesAssignmentTarget).</param>
+internal sealed record AssignRequest(IReadOnlyList<string>? DeviceIds, bool? AllDevices = null);

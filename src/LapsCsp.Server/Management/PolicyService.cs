@@ -14,22 +14,37 @@ internal sealed record DeliveryResult(string DeviceId, string Status, string? De
 internal sealed record CommandResult(string? CmdRef, string Cmd, string? Target, int Status, string? Reason);
 
 /// <summary>Intune-style management: LAPS policies, their assignment and delivery, and the rotate action.</summary>
-internal sealed class PolicyService(DeviceService devices, ServerState state)
+internal sealed class PolicyService
 {
     private const string PoliciesKey = "server.policies";
     private readonly Lock _gate = new();
+    private readonly DeviceService _devices;
+    private readonly ServerState _state;
+    private readonly Mdm.MdmService _mdm;
     private long _sessions;
+
+    public PolicyService(DeviceService devices, ServerState state, Mdm.MdmService mdm)
+    {
+        _devices = devices;
+        _state = state;
+        _mdm = mdm;
+        // A device that enrolls gets every policy assigned to all devices on its first check-in (Intune's "All devices").
+        mdm.NewDeviceAssignments = deviceId => [.. List().Where(p => p.AssignedToAllDevices).Select(p => PolicyPackage(p, deviceId))];
+    }
+
+    private Mdm.MdmPackage PolicyPackage(LapsPolicy policy, string deviceId) =>
+        new("policy", $"LAPS policy '{policy.DisplayName}'", policy.Id, ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId, NextSessionId()));
 
     public IReadOnlyList<LapsPolicy> List()
     {
-        lock (_gate) return state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+        lock (_gate) return _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
     }
 
     public LapsPolicy? Find(string id) => List().FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
 
     public LapsPolicy Create(string displayName, string? description, LapsPolicySettings settings, bool atomic)
     {
-        var now = state.Time.GetUtcNow();
+        var now = _state.Time.GetUtcNow();
         var policy = new LapsPolicy(Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture), displayName, description, settings, atomic, now, now, []);
         Update(list => list.Add(policy));
         return policy;
@@ -52,8 +67,9 @@ internal sealed class PolicyService(DeviceService devices, ServerState state)
         var others = List().Where(p => p.Id != policy.Id).ToList();
         foreach (var deviceId in deviceIds.Distinct(StringComparer.Ordinal))
         {
-            var host = devices.Registry.Find(deviceId);
-            if (host is null)
+            var host = _devices.Registry.Find(deviceId);
+            var enrolled = host is null ? _mdm.Find(deviceId) : null;
+            if (host is null && (enrolled is null || enrolled.Unenrolled))
             {
                 results.Add(new DeliveryResult(deviceId, "notFound", $"no device '{deviceId}'", []));
                 continue;
@@ -69,15 +85,26 @@ internal sealed class PolicyService(DeviceService devices, ServerState state)
                 continue;
             }
 
+            if (host is null)
+            {
+                // An enrolled device: the package waits for its next check-in (Atomic unless the policy says otherwise).
+                var queued = await _mdm.QueueAsync(deviceId, PolicyPackage(policy, deviceId), requestedBy, ct).ConfigureAwait(false);
+                results.Add(queued is null
+                    ? new DeliveryResult(deviceId, "notFound", $"device '{deviceId}' unenrolled", [])
+                    : new DeliveryResult(deviceId, "queued", $"command {queued.Id} goes out on the device's next check-in", []));
+                if (queued is not null) assigned.Add(deviceId);
+                continue;
+            }
+
             var message = ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId, NextSessionId());
-            var reply = await devices.DeliverAsync(host, message, RotationTriggers.Scheduled, requestedBy, ct).ConfigureAwait(false);
+            var reply = await _devices.DeliverAsync(host, message, RotationTriggers.Scheduled, requestedBy, ct).ConfigureAwait(false);
             results.Add(Result(deviceId, reply));
             assigned.Add(deviceId);
         }
 
         if (assigned.Count > 0)
         {
-            var now = state.Time.GetUtcNow();
+            var now = _state.Time.GetUtcNow();
             Update(list =>
             {
                 var index = list.FindIndex(p => p.Id == policy.Id);
@@ -95,15 +122,43 @@ internal sealed class PolicyService(DeviceService devices, ServerState state)
         return results;
     }
 
+    /// <summary>Assigns the policy to all devices: every hosted and enrolled device now, and each device that enrolls later
+    /// on its first check-in.</summary>
+    public async Task<IReadOnlyList<DeliveryResult>> AssignToAllAsync(LapsPolicy policy, string requestedBy, CancellationToken ct)
+    {
+        Update(list =>
+        {
+            var index = list.FindIndex(p => p.Id == policy.Id);
+            if (index >= 0) list[index] = list[index] with { AssignedToAllDevices = true, LastModifiedDateTime = _state.Time.GetUtcNow() };
+        });
+        var ids = _devices.Registry.All().Select(h => h.Registration.DeviceId)
+            .Concat(_mdm.Devices().Where(d => !d.Unenrolled).Select(d => d.DeviceId))
+            .ToList();
+        return ids.Count == 0 ? [] : await AssignAsync(policy with { AssignedToAllDevices = true }, ids, requestedBy, ct).ConfigureAwait(false);
+    }
+
     /// <summary>The "Rotate local admin password" action: Exec ResetPassword in a session of its own; the device rotates
     /// when the session ends, and the rotation (backup included) is recorded for the report.</summary>
     public async Task<(DeliveryResult Delivery, RotationRecord? Rotation)> RotateAsync(HostedDevice host, string requestedBy, CancellationToken ct)
     {
-        var before = host.Rotations().Count;
-        var reply = await devices.DeliverAsync(host, ManagementSyncML.RotatePassword(host.Registration.DeviceId, NextSessionId()),
+        var requested = _state.Time.GetUtcNow();
+        var reply = await _devices.DeliverAsync(host, ManagementSyncML.RotatePassword(host.Registration.DeviceId, NextSessionId()),
             RotationTriggers.Manual, requestedBy, ct).ConfigureAwait(false);
-        var rotations = host.Rotations();
-        return (Result(host.Registration.DeviceId, reply), rotations.Count > before ? rotations[^1] : null);
+        // The rotation this action caused: the newest manual one requested since (the history is capped, so counting
+        // records before and after would miss it once the cap is reached).
+        var rotation = host.Rotations().LastOrDefault(r => r.Trigger == RotationTriggers.Manual && r.RequestedDateTime >= requested
+            && string.Equals(r.RequestedBy, requestedBy, StringComparison.Ordinal));
+        return (Result(host.Registration.DeviceId, reply), rotation);
+    }
+
+    /// <summary>The rotate action for an enrolled device: Exec ResetPassword queued for its next check-in.</summary>
+    public async Task<DeliveryResult> QueueRotateAsync(string deviceId, string requestedBy, CancellationToken ct)
+    {
+        var package = new Mdm.MdmPackage("rotate", "Rotate local admin password", null, ManagementSyncML.RotatePassword(deviceId, NextSessionId()));
+        var queued = await _mdm.QueueAsync(deviceId, package, requestedBy, ct).ConfigureAwait(false);
+        return queued is null
+            ? new DeliveryResult(deviceId, "notFound", $"no enrolled device '{deviceId}'", [])
+            : new DeliveryResult(deviceId, "queued", $"command {queued.Id} goes out on the device's next check-in", []);
     }
 
     public string NextSessionId() => Interlocked.Increment(ref _sessions).ToString(CultureInfo.InvariantCulture);
@@ -122,9 +177,9 @@ internal sealed class PolicyService(DeviceService devices, ServerState state)
     {
         lock (_gate)
         {
-            var list = state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+            var list = _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
             change(list);
-            state.Store.InTransaction(tx => ServerState.SetDocument(tx, PoliciesKey, list));
+            _state.Store.InTransaction(tx => ServerState.SetDocument(tx, PoliciesKey, list));
         }
     }
 }
