@@ -107,8 +107,12 @@ internal static class DeviceEndpoints
         }
     }
 
-    private static IResult Delete(string deviceId, DeviceRegistry registry) =>
-        registry.Delete(deviceId) ? Results.NoContent() : Problems.NotFound($"no device '{deviceId}'");
+    private static IResult Delete(string deviceId, DeviceRegistry registry, Dashboard.HostedTraceLog traces)
+    {
+        if (!registry.Delete(deviceId)) return Problems.NotFound($"no device '{deviceId}'");
+        traces.Forget(deviceId);
+        return Results.NoContent();
+    }
 
     internal static JsonObject Describe(HostedDevice host)
     {
@@ -145,7 +149,8 @@ internal static class DeviceEndpoints
 
     /// <summary>Reads, checks and runs one server package. The order of refusals: 415 (not SyncML), 413 (too large), 400 (not
     /// readable, with the reader's line and column, or out of session order); the device is touched only after all of them.</summary>
-    private static async Task<IResult> PostSyncML(HttpContext context, string deviceId, bool? lenient, DeviceRegistry registry, ServerOptions options)
+    private static async Task<IResult> PostSyncML(HttpContext context, string deviceId, bool? lenient, DeviceRegistry registry, ServerOptions options,
+        Dashboard.HostedTraceLog traces)
     {
         if (!MediaTypeHeaderValue.TryParse(context.Request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals(SyncMLMessage.MediaType, StringComparison.OrdinalIgnoreCase))
@@ -208,6 +213,7 @@ internal static class DeviceEndpoints
                 var reply = host.Apply(message, RotationTriggers.SyncML, null);
                 var bytes = ends ? null : SyncMLWriter.WriteToUtf8(reply.Message);
                 if (!headerless) host.Session.Record(message, body.Value.Span, bytes, ends);
+                traces.Record(deviceId, message, body.Value.Span, reply, bytes);
                 await registry.SaveAsync(host).ConfigureAwait(false);
                 if (bytes is null)
                 {

@@ -6,7 +6,7 @@ namespace LapsCsp.Server.Devices;
 
 /// <summary>Runs work on a hosted device under its gate and stores the result: management deliveries and policy cycles.
 /// (The SyncML endpoint does the same with the session checks around it.)</summary>
-internal sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService> logger)
+internal sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceService> logger, Dashboard.HostedTraceLog traces)
 {
     public DeviceRegistry Registry => registry;
 
@@ -19,6 +19,7 @@ internal sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceServi
         {
             host.Session.Reset();
             var reply = host.Apply(message, trigger, requestedBy);
+            traces.RecordDelivery(host.Registration.DeviceId, message, reply);
             await registry.SaveAsync(host).ConfigureAwait(false);
             logger.LogInformation("Delivered {Commands} command(s) to device {DeviceId} ({Trigger}, by {RequestedBy})",
                 message.Commands.Length, host.Registration.DeviceId, trigger, requestedBy ?? "server");
