@@ -1,6 +1,7 @@
 using LapsCsp.Device;
 using LapsCsp.Device.Policy;
 using LapsCsp.Enrollment.Identity;
+using LapsCsp.Fleet.Reporting;
 using LapsCsp.Fleet.Scheduling;
 using LapsCsp.Fleet.Session;
 
@@ -67,4 +68,34 @@ internal sealed class FleetDevice(int index, string deviceId)
     public bool Dirty { get; set; }
 
     public bool Loaded => Device is not null;
+
+    private readonly Lock _metricsGate = new();
+    private FleetMetricsDelta? _metrics;
+
+    /// <summary>Adds to what this device contributes to the figures until the host takes it with the next wake's result
+    /// (LAPS events written outside a wake, by a backup that completes later, go with the next one).</summary>
+    public void Record(Action<FleetMetricsDelta> add)
+    {
+        lock (_metricsGate) add(_metrics ??= new FleetMetricsDelta(_start));
+    }
+
+    /// <summary>What the device contributed since the last call (an empty delta when nothing).</summary>
+    public FleetMetricsDelta TakeMetrics(DateTimeOffset start)
+    {
+        lock (_metricsGate)
+        {
+            var taken = _metrics ?? new FleetMetricsDelta(start);
+            _metrics = null;
+            return taken;
+        }
+    }
+
+    /// <summary>The run's start (day 1 of the per-day figures).</summary>
+    public DateTimeOffset MetricsStart
+    {
+        get => _start;
+        set => _start = value;
+    }
+
+    private DateTimeOffset _start;
 }

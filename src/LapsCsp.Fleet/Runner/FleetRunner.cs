@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
@@ -8,90 +7,95 @@ using LapsCsp.Device.Processing;
 using LapsCsp.Directory.ActiveDirectory;
 using LapsCsp.Directory.Backup;
 using LapsCsp.Directory.Entra;
-using LapsCsp.Enrollment.Client;
-using LapsCsp.Enrollment.Identity;
 using LapsCsp.Fleet.Reporting;
 using LapsCsp.Fleet.Scheduling;
 using LapsCsp.Fleet.Session;
 using LapsCsp.Fleet.Transport;
-using LapsCsp.Storage;
-using LapsCsp.Tree;
 
 namespace LapsCsp.Fleet.Runner;
 
 /// <summary>Where a run is, for a progress display.</summary>
 public sealed record FleetProgress(DateTimeOffset VirtualNow, double Fraction, long Sessions, long Enrollments, TimeSpan Wall);
 
-/// <summary>Runs a fleet of simulated Windows devices against an MDM server on virtual time (issue 6 item 4).</summary>
+/// <summary>Runs a fleet of simulated Windows devices against an MDM server on virtual time (issue 6 items 4 and 6).</summary>
 /// <remarks>
-/// <para>One discrete-event scheduler: a priority queue of (time, device) wake-ups on a <see cref="VirtualClock"/>. At a
-/// wake a device does what fell due, in order: enrollment (then the post-enrollment session at once), its LAPS policy
-/// cycles (the engine runs each missed hourly cycle at its own time), logons (users on working days, PollOnLogin
-/// sessions; helpdesk logons with the LAPS account, which start the post-authentication actions), its DMClient poll
-/// (an OMA-DM session), switching off or unenrolling; then it computes its next wake. Wakes within
-/// <see cref="FleetOptions.BatchWindow"/> run in parallel; each device's work depends only on its own state and
-/// randomness streams (<see cref="SimRandom"/>), and every aggregate is order-independent, so the same seed gives the same
-/// report whatever the interleaving.</para>
-/// <para>Memory: with more devices than <see cref="FleetOptions.ResidentDevices"/>, idle devices are saved to the SQLite
-/// store (<see cref="LapsStore"/>: the device snapshot, and the enrollment identity and DM client state as settings)
-/// and dropped; a wake loads them again. A device with a rotation in flight stays loaded.</para>
+/// <para>The scheduler: a priority queue of (time, device) wake-ups on a <see cref="VirtualClock"/>. Wakes within
+/// <see cref="FleetOptions.BatchWindow"/> form a batch and run in parallel on the <see cref="IFleetDeviceHost"/>; what a
+/// device does at a wake is <see cref="FleetDeviceRuntime"/>'s. Each device's work depends only on its own state and
+/// randomness streams (<see cref="SimRandom"/>), and each wake hands back its contribution to the figures
+/// (<see cref="FleetMetricsDelta"/>), which the scheduler merges as sums, so the same seed gives the same report whatever
+/// the interleaving and wherever the devices run.</para>
+/// <para>The default host keeps every device in this process (<see cref="InProcessDeviceHost"/>: idle devices go to SQLite
+/// beyond <see cref="FleetOptions.ResidentDevices"/>); LapsCsp.Fleet.Orleans runs them as grains on several machines.</para>
 /// </remarks>
 public sealed class FleetRunner : IDisposable
 {
-    private const string ClientKeyPrefix = "fleet/client/";
-    private const string IdentityKeyPrefix = "fleet/identity/";
-    private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
-
     private readonly FleetOptions _options;
-    private readonly IMdmServerConnection _server;
     private readonly string _serverName;
     private readonly FleetMetrics _metrics;
-    private readonly FleetDevice[] _devices;
+    private readonly IFleetDeviceHost _host;
+    private readonly InProcessDeviceHost? _inProcess;
+    private readonly bool _ownsHost;
+    private readonly FleetDeviceState[] _states;
+    private readonly LapsSummary[] _laps;
     private readonly PriorityQueue<int, (long Ticks, int Index)> _queue = new();
-    private readonly LapsDirectories _directories;
-    private readonly ConcurrentDictionary<int, byte> _resident = new();
-    private readonly string? _temporaryStore;
-    private LapsStore? _store;
-    private long _loads;
-    private long _saves;
 
+    /// <summary>A fleet whose devices run in this process against <paramref name="server"/>.</summary>
     public FleetRunner(FleetOptions options, IMdmServerConnection server, string? serverName = null)
+        : this(Validated(options), Named(server, serverName), null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(server);
-        var problems = options.Validate();
-        if (problems.Count > 0) throw new ArgumentException("invalid fleet options: " + string.Join("; ", problems), nameof(options));
-        _options = options;
-        _server = server;
-        _serverName = serverName ?? server.DiscoveryUrl.GetLeftPart(UriPartial.Authority);
-        Clock = new VirtualClock(options.Start);
-        _metrics = new FleetMetrics(options.Start);
+        LapsDirectories directories;
         if (options.Directories is { } shared)
         {
-            _directories = shared;
+            directories = shared;
         }
         else
         {
             EntraId = new EntraIdDirectory(Clock, new EntraIdOptions(LapsEnabled: true));
             Domain = new ActiveDirectoryDomain(Clock);
-            _directories = LapsDirectories.Of(EntraId, Domain);
+            directories = LapsDirectories.Of(EntraId, Domain);
         }
 
-        EntraId ??= _directories.EntraIdTenant;
-        Domain ??= _directories.ActiveDirectoryDomain;
-        _devices = new FleetDevice[options.Devices];
-        for (var i = 0; i < options.Devices; i++)
-        {
-            var blueprint = Blueprint(i);
-            _devices[i] = new FleetDevice(i, blueprint.DeviceId) { NextEnrollmentAttempt = blueprint.EnrollAt };
-            _queue.Enqueue(i, (blueprint.EnrollAt.UtcTicks, i));
-        }
+        EntraId ??= directories.EntraIdTenant;
+        Domain ??= directories.ActiveDirectoryDomain;
+        _inProcess = new InProcessDeviceHost(new FleetDeviceRuntime(options, server, directories, Clock));
+        _host = _inProcess;
+        _ownsHost = true;
+    }
 
-        if (options.UsesStore)
-        {
-            _temporaryStore = options.StorePath is null ? Path.Combine(Path.GetTempPath(), "lapscsp-fleet-" + Guid.NewGuid().ToString("N") + ".db") : null;
-            _store = LapsStore.Open(options.StorePath ?? _temporaryStore!, new LapsStoreOptions { TimeProvider = Clock });
-        }
+    /// <summary>A fleet whose devices run on <paramref name="host"/> (the caller keeps and disposes it); this runner is
+    /// the coordinator: virtual time, the queue of wakes, progress and the report.</summary>
+    public FleetRunner(FleetOptions options, IFleetDeviceHost host, string serverName)
+        : this(Validated(options), serverName ?? throw new ArgumentNullException(nameof(serverName)), host ?? throw new ArgumentNullException(nameof(host)))
+    {
+        EntraId = options.Directories?.EntraIdTenant;
+        Domain = options.Directories?.ActiveDirectoryDomain;
+    }
+
+    private FleetRunner(FleetOptions options, string serverName, IFleetDeviceHost? host)
+    {
+        _options = options;
+        _serverName = serverName;
+        Clock = new VirtualClock(options.Start);
+        _metrics = new FleetMetrics(options.Start);
+        _states = new FleetDeviceState[options.Devices];
+        _laps = new LapsSummary[options.Devices];
+        for (var i = 0; i < options.Devices; i++) _queue.Enqueue(i, (Blueprint(i).EnrollAt.UtcTicks, i));
+        _host = host!;
+    }
+
+    private static FleetOptions Validated(FleetOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = options.Validate();
+        if (problems.Count > 0) throw new ArgumentException("invalid fleet options: " + string.Join("; ", problems), nameof(options));
+        return options;
+    }
+
+    private static string Named(IMdmServerConnection server, string? serverName)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return serverName ?? server.DiscoveryUrl.GetLeftPart(UriPartial.Authority);
     }
 
     /// <summary>The fleet's virtual time.</summary>
@@ -105,35 +109,29 @@ public sealed class FleetRunner : IDisposable
 
     public FleetMetrics Metrics => _metrics;
 
+    /// <summary>Where the devices run.</summary>
+    public IFleetDeviceHost Host => _host;
+
     /// <summary>The blueprint of device <paramref name="index"/> (a pure function of the options and the index).</summary>
     public DeviceBlueprint Blueprint(int index) =>
         _options.Mix.Blueprint(_options.Seed, index, _options.Start, _options.End - _options.Start, _options.EnrollmentSpread, _options.Faults);
 
-    /// <summary>Loads a device for inspection after a run (tests, the report).</summary>
-    public SimulatedDevice? Device(int index)
-    {
-        var device = _devices[index];
-        if (device.State is FleetDeviceState.Pending) return null;
-        Load(device);
-        return device.Device;
-    }
+    /// <summary>Loads a device for inspection after a run (tests, the report); in-process fleets only.</summary>
+    public SimulatedDevice? Device(int index) => InProcess.Device(index);
 
-    /// <summary>The DM client state of a device after a run.</summary>
-    public DmClientState? ClientState(int index)
-    {
-        var device = _devices[index];
-        if (device.State is FleetDeviceState.Pending) return null;
-        Load(device);
-        return device.Client;
-    }
+    /// <summary>The DM client state of a device after a run; in-process fleets only.</summary>
+    public DmClientState? ClientState(int index) => InProcess.ClientState(index);
 
-    public FleetDeviceState State(int index) => _devices[index].State;
+    public FleetDeviceState State(int index) => _states[index];
 
-    /// <summary>Devices in memory right now.</summary>
-    public int ResidentCount => _resident.Count;
+    /// <summary>Devices in memory right now (in-process fleets; 0 otherwise).</summary>
+    public int ResidentCount => _inProcess?.ResidentCount ?? 0;
 
     /// <summary>Saves every idle device to the store and drops it from memory (nothing happens without a store).</summary>
-    public void Hibernate() => Evict(force: true);
+    public void Hibernate() => _inProcess?.Hibernate();
+
+    private InProcessDeviceHost InProcess =>
+        _inProcess ?? throw new InvalidOperationException("the devices of this fleet do not run in this process: ask their host");
 
     public async Task<FleetReport> RunAsync(IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -142,8 +140,9 @@ public sealed class FleetRunner : IDisposable
         using (var process = Process.GetCurrentProcess()) cpuStarted = process.TotalProcessorTime;
         var end = _options.End;
         var total = (end - _options.Start).Ticks;
-        var batch = new List<FleetDevice>();
+        var batch = new List<(int Index, DateTimeOffset At)>();
         var lastProgress = 0L;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
         while (_queue.TryPeek(out _, out var head) && head.Ticks <= end.UtcTicks)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -151,24 +150,22 @@ public sealed class FleetRunner : IDisposable
             Clock.AdvanceTo(batchStart);
             var limit = Math.Min((batchStart + _options.BatchWindow).UtcTicks, end.UtcTicks + 1);
             batch.Clear();
-            var wakes = new Dictionary<int, DateTimeOffset>();
             while (_queue.TryPeek(out var index, out var key) && (key.Ticks < limit || key.Ticks == head.Ticks) && batch.Count < 4096)
             {
                 _queue.Dequeue();
-                batch.Add(_devices[index]);
-                wakes[index] = new DateTimeOffset(key.Ticks, TimeSpan.Zero);
+                batch.Add((index, new DateTimeOffset(key.Ticks, TimeSpan.Zero)));
             }
 
-            var next = new DateTimeOffset?[batch.Count];
-            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count),
-                new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken },
-                async (i, ct) => next[i] = await WakeAsync(batch[i], wakes[batch[i].Index], ct).ConfigureAwait(false)).ConfigureAwait(false);
-            for (var i = 0; i < batch.Count; i++)
+            var results = new DeviceWakeResult[batch.Count];
+            await Parallel.ForEachAsync(Enumerable.Range(0, batch.Count), parallel,
+                async (i, ct) => results[i] = await _host.WakeAsync(batch[i].Index, batch[i].At, batchStart, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            foreach (var result in results)
             {
-                if (next[i] is { } wake) _queue.Enqueue(batch[i].Index, (wake.UtcTicks, batch[i].Index));
+                Apply(result);
+                if (result.NextWake is { } wake) _queue.Enqueue(result.Index, (wake.UtcTicks, result.Index));
             }
 
-            Evict(force: false);
+            await _host.BatchCompletedAsync(batchStart, cancellationToken).ConfigureAwait(false);
             var elapsed = Stopwatch.GetElapsedTime(started);
             if (progress is not null && (elapsed.Ticks - lastProgress > TimeSpan.TicksPerSecond / 4 || !_queue.TryPeek(out _, out _)))
             {
@@ -179,23 +176,27 @@ public sealed class FleetRunner : IDisposable
         }
 
         Clock.AdvanceTo(end);
-        foreach (var device in _devices.Where(d => d.Loaded && d.State == FleetDeviceState.Enrolled))
-        {
-            // Loaded devices run the hourly cycles up to the end (devices idle in the store ran theirs up to their last wake).
-            device.Clock!.Pin(end);
-            _metrics.PolicyCycles(device.Device!.RunDueWork());
-            device.Clock.Pin(null);
-            Summarize(device);
-        }
+        var enrolled = Enumerable.Range(0, _states.Length).Where(i => _states[i] == FleetDeviceState.Enrolled).ToList();
+        var finished = new DeviceWakeResult[enrolled.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, enrolled.Count), parallel,
+            async (i, ct) => finished[i] = await _host.FinishAsync(enrolled[i], end, ct).ConfigureAwait(false)).ConfigureAwait(false);
+        foreach (var result in finished) Apply(result);
 
         var wall = Stopwatch.GetElapsedTime(started);
         progress?.Report(new FleetProgress(end, 1, _metrics.Sessions, _metrics.Enrollments, wall));
         return Report(wall, cpuStarted);
     }
 
+    private void Apply(DeviceWakeResult result)
+    {
+        _states[result.Index] = result.State;
+        _laps[result.Index] = result.Laps;
+        _metrics.Merge(result.Metrics);
+    }
+
     private FleetReport Report(TimeSpan wall, TimeSpan cpuStarted)
     {
-        var byState = _devices.GroupBy(d => d.State switch
+        var byState = _states.GroupBy(s => s switch
             {
                 FleetDeviceState.Pending => "never-enrolled",
                 FleetDeviceState.Enrolled => "enrolled",
@@ -204,17 +205,18 @@ public sealed class FleetRunner : IDisposable
             })
             .ToImmutableSortedDictionary(g => g.Key, g => (long)g.Count(), StringComparer.Ordinal);
         var byKind = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var device in _devices)
+        for (var index = 0; index < _states.Length; index++)
         {
-            var blueprint = Blueprint(device.Index);
+            var blueprint = Blueprint(index);
             Count(byKind, "join:" + blueprint.JoinType);
             Count(byKind, "os:" + blueprint.OsBuild.Build.ToString(CultureInfo.InvariantCulture));
             Count(byKind, "network:" + blueprint.Network);
-            if (device.State == FleetDeviceState.Pending) continue;
-            Count(byKind, "laps-policy:" + device.Laps.BackupDirectory);
-            if (device.Laps.BackedUp) Count(byKind, "laps-backed-up:" + device.Laps.BackupDirectory);
+            if (_states[index] == FleetDeviceState.Pending) continue;
+            Count(byKind, "laps-policy:" + _laps[index].BackupDirectory);
+            if (_laps[index].BackedUp) Count(byKind, "laps-backed-up:" + _laps[index].BackupDirectory);
         }
 
+        var figures = _host.Figures();
         using var process = Process.GetCurrentProcess();
         var performance = new RunPerformance(
             Math.Round(wall.TotalSeconds, 3),
@@ -223,491 +225,25 @@ public sealed class FleetRunner : IDisposable
             process.PeakWorkingSet64,
             GC.GetTotalMemory(forceFullCollection: false),
             _metrics.WallLatency(),
-            Interlocked.Read(ref _loads),
-            Interlocked.Read(ref _saves))
+            figures.Loads,
+            figures.Saves)
         {
             CpuSeconds = Math.Round((process.TotalProcessorTime - cpuStarted).TotalSeconds, 3),
             CheckInsPerCpuSecond = Math.Round(_metrics.Sessions / Math.Max((process.TotalProcessorTime - cpuStarted).TotalSeconds, 1e-9), 1),
             ProcessorCount = Environment.ProcessorCount,
-            StoreBytes = StoreBytes(),
+            StoreBytes = figures.StoreBytes,
         };
         var settings = new RunSettings(_options.Devices, _options.Days, _options.Seed, _options.Mix.ToString(), _serverName, _options.Start, _options.End,
             _options.HourlyWakeups, _options.ResidentDevices, JsonDocument.Parse(_options.Faults.ToJson()).RootElement.Clone());
         return _metrics.Report(settings, byState, byKind.ToImmutableSortedDictionary(StringComparer.Ordinal), performance);
     }
 
-    /// <summary>Does what fell due for one device at <paramref name="now"/>; returns its next wake (null: never again).</summary>
-    private async Task<DateTimeOffset?> WakeAsync(FleetDevice device, DateTimeOffset now, CancellationToken ct)
-    {
-        try
-        {
-            device.LastActiveTicks = now.UtcTicks;
-            if (device.State == FleetDeviceState.Pending)
-            {
-                if (device.NextEnrollmentAttempt > now) return device.NextEnrollmentAttempt;
-                if (!await EnrollAsync(device, now, ct).ConfigureAwait(false)) return device.NextEnrollmentAttempt;
-            }
-            else if (device.State != FleetDeviceState.Enrolled)
-            {
-                return null;
-            }
-            else
-            {
-                Load(device);
-                await RoutineAsync(device, now, ct).ConfigureAwait(false);
-            }
-
-            if (device.State != FleetDeviceState.Enrolled)
-            {
-                Release(device);
-                return null;
-            }
-
-            Summarize(device);
-            device.Dirty = true;
-            return NextWake(device, now);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception e)
-        {
-            // A bug in the simulation of one device must not stop the fleet: count it and try again in an hour.
-            _metrics.DeviceError(e);
-            return now + TimeSpan.FromHours(1);
-        }
-        finally
-        {
-            device.Clock?.Pin(null);
-        }
-    }
-
-    private async Task RoutineAsync(FleetDevice device, DateTimeOffset now, CancellationToken ct)
-    {
-        var blueprint = Blueprint(device.Index);
-        var simulated = device.Device!;
-        device.Clock!.Pin(now);
-        _metrics.PolicyCycles(simulated.RunDueWork());
-
-        if (blueprint.SilentFrom is { } silent && silent <= now)
-        {
-            device.State = FleetDeviceState.Silent;
-            return;
-        }
-
-        if (blueprint.UnenrollAt is { } unenroll && unenroll <= now)
-        {
-            await SessionAsync(device, SessionTrigger.Unenroll, now, ct).ConfigureAwait(false);
-            device.State = FleetDeviceState.Unenrolled;
-            return;
-        }
-
-        var pollOnLogon = false;
-        if (device.NextLogon <= now && (blueprint.LocalUsers > 0 || _options.Faults.AdminLogonsPerDevicePerDay > 0))
-        {
-            pollOnLogon = Logons(device, blueprint, now);
-            device.NextLogon = NextWorkingDay(now, blueprint.LogonTimeOfDay);
-        }
-
-        if (pollOnLogon && device.Client!.Poll.PollOnLogin)
-        {
-            await SessionAsync(device, SessionTrigger.Logon, now, ct).ConfigureAwait(false);
-            if (device.State != FleetDeviceState.Enrolled) return;
-        }
-
-        if (PollSchedule.NextPoll(device.Client!.Poll, device.PollAnchor, device.PollsDone) <= now)
-        {
-            device.PollsDone = PollSchedule.PollsUntil(device.Client.Poll, device.PollAnchor, now);
-            await SessionAsync(device, SessionTrigger.Scheduled, now, ct).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>The working day's logons: each standard user, then perhaps a helpdesk logon with the LAPS account.
-    /// Returns whether anybody logged on.</summary>
-    private bool Logons(FleetDevice device, DeviceBlueprint blueprint, DateTimeOffset now)
-    {
-        var simulated = device.Device!;
-        var anyone = false;
-        for (var u = 1; u <= blueprint.LocalUsers; u++)
-        {
-            if (simulated.Logon(UserName(u), UserPassword(device.Index, u)).Succeeded)
-            {
-                _metrics.Logon(admin: false);
-                anyone = true;
-            }
-        }
-
-        var draw = SimRandom.Unit(_options.Seed, device.Index, SimRandom.Stream.Logon, device.LogonCounter++);
-        if (draw < _options.Faults.AdminLogonsPerDevicePerDay && EntraId is { } tenant &&
-            tenant.Get(simulated.Identity.EntraDeviceId) is { Credentials: [var latest, ..] })
-        {
-            // A helpdesk engineer reads the password from Entra ID and signs in with it (digest C.9 post-authentication).
-            tenant.RecordPasswordRead(simulated.Identity.EntraDeviceId, "helpdesk@fleet.example");
-            if (simulated.Logon(latest.AccountName, latest.DecodePassword()).Succeeded)
-            {
-                _metrics.Logon(admin: true);
-                anyone = true;
-            }
-        }
-
-        return anyone;
-    }
-
-    private async Task<bool> EnrollAsync(FleetDevice device, DateTimeOffset now, CancellationToken ct)
-    {
-        var blueprint = Blueprint(device.Index);
-        var clock = new DeviceClock(Clock, blueprint.ClockSkew);
-        clock.Pin(now);
-        var guids = SimRandom.For(_options.Seed, device.Index, SimRandom.Stream.Enrollment, device.SessionCounter);
-        var client = new EnrollmentClient(r => _server.SendEnrollmentAsync(r, ct), clock, new EnrollmentClientOptions
-        {
-            DiscoveryUrl = _server.DiscoveryUrl.ToString(),
-            KeyFactory = KeyPool.Shared.Create,
-            NewGuid = () =>
-            {
-                var bytes = new byte[16];
-                guids.NextBytes(bytes);
-                return new Guid(bytes);
-            },
-        });
-        var profile = new DeviceProfile
-        {
-            DeviceId = blueprint.DeviceId,
-            HwDevId = blueprint.HwDevId,
-            DeviceName = blueprint.DeviceName,
-            EmailAddress = FleetOptions.UserPrincipalName(blueprint),
-            OsVersion = blueprint.OsVersion,
-            OsEdition = blueprint.Edition,
-            Locale = blueprint.Locale,
-            MacAddresses = blueprint.MacAddresses,
-        };
-        var outcome = await client.EnrollAsync(profile, _options.Credential(blueprint), ct).ConfigureAwait(false);
-        _metrics.Enrollment(outcome, now);
-        if (!outcome.Succeeded)
-        {
-            device.NextEnrollmentAttempt = now + _options.EnrollmentRetryInterval;
-            device.SessionCounter++;
-            return false;
-        }
-
-        device.Identity = outcome.Identity!;
-        device.Client = DmClientState.FromEnrollment(outcome.Identity!, DeviceInfo(blueprint), blueprint.CorrelationVectorBase);
-        device.State = FleetDeviceState.Enrolled;
-        device.NextEnrollmentAttempt = null;
-        device.PollAnchor = now;
-        device.PollsDone = 0;
-        device.NextLogon = NextWorkingDay(now, blueprint.LogonTimeOfDay);
-        Create(device, blueprint, clock, now);
-
-        // The first session follows enrollment at once (F-dump).
-        await SessionAsync(device, SessionTrigger.PostEnrollment, now, ct).ConfigureAwait(false);
-        return true;
-    }
-
-    private async Task SessionAsync(FleetDevice device, SessionTrigger trigger, DateTimeOffset now, CancellationToken ct)
-    {
-        var blueprint = Blueprint(device.Index);
-        var identity = device.Identity!;
-        var state = device.Client!;
-        var sessionClock = new SessionClock(now);
-        var random = SimRandom.For(_options.Seed, device.Index, SimRandom.Stream.Session, device.SessionCounter++);
-        var channel = new SimulatedNetworkChannel(_server, Conditions(blueprint), random, sessionClock);
-        var handler = new SimulatedDeviceHandler(device.Device!, () => device.Clock!.Pin(sessionClock.GetUtcNow()));
-        var certificate = identity.SessionAuthentication.HasFlag(ManagementAuthentication.ClientCertificate) && identity.ClientCertificate.Length > 0
-            ? new ClientTlsCertificate(identity.ClientCertificate, identity.PrivateKeyPkcs8) { TrustedRoots = identity.RootCertificates }
-            : null;
-        var authentication = new DmClientAuthentication(state.CredentialScheme, state.Credential, certificate, state.ChallengeNonceKnown);
-        var client = new DmClient(channel, handler, sessionClock, _options.Client);
-        var started = Stopwatch.GetTimestamp();
-        var result = await client.RunSessionAsync(state, authentication, trigger, ct).ConfigureAwait(false);
-        _metrics.Session(result, now, Stopwatch.GetElapsedTime(started));
-        device.Client = result.State;
-        device.Clock!.Pin(now);
-        if (result.PollChanged)
-        {
-            device.PollAnchor = now;
-            device.PollsDone = 0;
-        }
-
-        if (result.Outcome == SessionOutcome.Unenrolled)
-        {
-            device.State = FleetDeviceState.Unenrolled;
-            device.Identity = identity.Unenroll(now);
-        }
-    }
-
-    private NetworkConditions Conditions(DeviceBlueprint blueprint)
-    {
-        var plan = _options.Faults;
-        var (min, max) = blueprint.Network == NetworkKind.Slow
-            ? (plan.SlowLatencyMs / 2, plan.SlowLatencyMs * 2)
-            : (plan.MinLatencyMs, plan.MaxLatencyMs);
-        var flaky = blueprint.Network == NetworkKind.Flaky ? plan.FlakyFailureRate / 2 : 0;
-        return new NetworkConditions(TimeSpan.FromMilliseconds(min), TimeSpan.FromMilliseconds(max),
-            DropRate: Math.Min(1, plan.DropRate + flaky),
-            TimeoutRate: Math.Min(1, plan.TimeoutRate + flaky),
-            ServerErrorRate: plan.ServerErrorRate,
-            GarbageRate: plan.GarbageRate,
-            Timeout: TimeSpan.FromSeconds(plan.RequestTimeoutSeconds));
-    }
-
-    /// <summary>The earliest of what will fall due: the next poll, logon, LAPS work, switch-off or unenrollment.</summary>
-    private DateTimeOffset NextWake(FleetDevice device, DateTimeOffset now)
-    {
-        var blueprint = Blueprint(device.Index);
-        var next = PollSchedule.NextPoll(device.Client!.Poll, device.PollAnchor, device.PollsDone);
-        if (blueprint.LocalUsers > 0 || _options.Faults.AdminLogonsPerDevicePerDay > 0) next = Min(next, device.NextLogon);
-        if (blueprint.SilentFrom is { } silent && silent > now) next = Min(next, silent);
-        if (blueprint.UnenrollAt is { } unenroll && unenroll > now) next = Min(next, unenroll);
-        if (NextLapsWork(device, now) is { } laps) next = Min(next, laps);
-        return next > now ? next : now + TimeSpan.FromSeconds(1);
-    }
-
-    /// <summary>When the device's LAPS engine next has something to do, in true time: every hourly cycle with
-    /// <see cref="FleetOptions.HourlyWakeups"/>, else the cycle at which the password expires, the post-authentication
-    /// deadline, the next cycle after a failure or without a backup, and at least once a day.</summary>
-    private DateTimeOffset? NextLapsWork(FleetDevice device, DateTimeOffset now)
-    {
-        var simulated = device.Device!;
-        var status = simulated.LapsStatus();
-        var skew = device.Clock!.Skew;
-        var cycle = (status.NextCycleTime ?? now + skew + LapsEngineCycle) - skew;
-        if (_options.HourlyWakeups) return cycle;
-        if (!status.Policy.IsEnabled && status.PostAuthenticationDeadline is null) return null;
-        var due = cycle + TimeSpan.FromDays(1);
-        if (status.RotationInProgress || simulated.LapsState.LastCycleResult != 0 || status.LastBackupTime is null) due = cycle;
-        if (status.NextRotation is { } expiry)
-        {
-            var at = expiry - skew;
-            var firstCycle = at <= cycle ? cycle : cycle + LapsEngineCycle * Math.Ceiling((at - cycle) / LapsEngineCycle);
-            due = Min(due, firstCycle);
-        }
-
-        if (status.PostAuthenticationDeadline is { } deadline) due = Min(due, deadline - skew);
-        return due;
-    }
-
-    private static readonly TimeSpan LapsEngineCycle = TimeSpan.FromHours(1);
-
-    private void Create(FleetDevice device, DeviceBlueprint blueprint, DeviceClock clock, DateTimeOffset now)
-    {
-        var simulated = new SimulatedDevice(DeviceOptionsFor(blueprint), clock, DirectoriesFor(device));
-        Register(simulated);
-        for (var u = 1; u <= blueprint.LocalUsers; u++) simulated.Accounts.Create(UserName(u), UserPassword(device.Index, u), administrator: false, now);
-        if (blueprint.AdministratorEnabled && simulated.Accounts.FindByRid(LapsCsp.Device.Accounts.LocalAccountStore.AdministratorRid) is { } administrator)
-        {
-            simulated.Accounts.SetAccountEnabled(administrator.Name, enabled: true);
-        }
-
-        if (blueprint.ExtraAdministrator is { } extra)
-        {
-            simulated.Accounts.Create(extra, UserPassword(device.Index, 0), administrator: true, now);
-        }
-        Attach(device, simulated, clock);
-    }
-
-    private DeviceOptions DeviceOptionsFor(DeviceBlueprint blueprint) => new()
-    {
-        DeviceId = blueprint.DeviceId,
-        DeviceName = blueprint.DeviceName,
-        JoinType = blueprint.JoinType,
-        Locale = blueprint.Locale,
-        Context = new DeviceContext(blueprint.OsBuild, blueprint.Edition),
-        Seed = blueprint.Index + 1,
-        PasswordSeed = (int)(SimRandom.Hash(_options.Seed, blueprint.Index, SimRandom.Stream.Blueprint, 1) & 0x7FFFFFFF),
-        EventLogCapacity = _options.EventLogCapacity,
-    };
-
-    /// <summary>The shared directories, behind a per-device fault injector when the plan asks for directory failures.</summary>
-    private LapsDirectories DirectoriesFor(FleetDevice device)
-    {
-        var rate = _options.Faults.DirectoryFailureRate;
-        if (rate <= 0) return _directories;
-        return _directories with
-        {
-            EntraId = _directories.EntraId is { } e ? new FlakyDirectory(e, rate, _options.Seed, device.Index) : null,
-            ActiveDirectory = _directories.ActiveDirectory is { } a ? new FlakyDirectory(a, rate, _options.Seed, device.Index) : null,
-        };
-    }
-
-    private void Register(SimulatedDevice device)
-    {
-        var identity = device.Identity;
-        if (identity.HasEntraDeviceIdentity && EntraId is { } tenant && !tenant.IsRegistered(identity.EntraDeviceId))
-        {
-            tenant.RegisterDevice(identity.EntraDeviceId, identity.DeviceName);
-        }
-
-        if (identity.IsDomainJoined && Domain is { } domain && domain.GetAttributes(identity.DeviceId) is null)
-        {
-            domain.AddComputer(identity.DeviceId, identity.DeviceName);
-        }
-    }
-
-    private void Attach(FleetDevice device, SimulatedDevice simulated, DeviceClock clock)
-    {
-        simulated.Events.Written += e => _metrics.LapsEvent(e, e.TimeCreated - clock.Skew);
-        device.Device = simulated;
-        device.Clock = clock;
-        _resident[device.Index] = 0;
-    }
-
-    private void Summarize(FleetDevice device)
-    {
-        if (device.Device is not { } simulated) return;
-        var state = simulated.LapsState;
-        device.Laps = new LapsSummary(simulated.Policy.BackupDirectory, state.LastBackupTime is not null, state.Rotations);
-    }
-
-    /// <summary>Makes sure the device is in memory, loading it from the store when it was saved there.</summary>
-    private void Load(FleetDevice device)
-    {
-        if (device.Loaded || _store is null) return;
-        var stored = _store.LoadDeviceRecord(device.DeviceId) ?? throw new InvalidOperationException($"device {device.DeviceId} is not in the store");
-        var client = JsonSerializer.Deserialize<DmClientState>(_store.GetSetting(ClientKeyPrefix + device.DeviceId)
-            ?? throw new InvalidOperationException($"the DM client state of {device.DeviceId} is not in the store"), s_json)!;
-        var identity = _store.GetSetting(IdentityKeyPrefix + device.DeviceId)
-            ?? throw new InvalidOperationException($"the enrollment identity of {device.DeviceId} is not in the store");
-        var blueprint = Blueprint(device.Index);
-        var clock = new DeviceClock(Clock, blueprint.ClockSkew);
-        var simulated = new SimulatedDevice(DeviceOptionsFor(blueprint), clock, DirectoriesFor(device));
-        simulated.Restore(stored.Snapshot);
-        device.Identity = DeviceEnrollmentIdentity.FromJson(identity);
-        device.StoredIdentity = device.Identity;
-        device.Client = client;
-        Attach(device, simulated, clock);
-        Interlocked.Increment(ref _loads);
-    }
-
-    /// <summary>Drops a device that will never wake again (saving it first when there is a store).</summary>
-    private void Release(FleetDevice device)
-    {
-        if (_store is null || !device.Loaded) return;
-        Summarize(device);
-        Save([device]);
-        Drop(device);
-    }
-
-    /// <summary>Keeps at most <see cref="FleetOptions.ResidentDevices"/> devices in memory: the ones idle the longest (by
-    /// virtual time, then index, so the choice is deterministic) are saved to the store in one transaction and dropped.
-    /// A device with a rotation in flight stays.</summary>
-    private void Evict(bool force)
-    {
-        if (_store is null) return;
-        var limit = _options.ResidentDevices;
-        if (!force && _resident.Count <= limit + Math.Max(16, limit / 10)) return;
-        var victims = _resident.Keys.Select(i => _devices[i])
-            .Where(d => d.Device is { } s && !s.LapsStatus().RotationInProgress)
-            .OrderBy(d => d.LastActiveTicks).ThenBy(d => d.Index)
-            .Take(Math.Max(0, _resident.Count - (force ? 0 : limit)))
-            .ToList();
-        if (victims.Count == 0) return;
-        Save(victims);
-        foreach (var victim in victims) Drop(victim);
-    }
-
-    private void Save(IReadOnlyList<FleetDevice> devices)
-    {
-        _store!.InTransaction(tx =>
-        {
-            foreach (var device in devices.Where(d => d.Dirty || d.State != FleetDeviceState.Enrolled))
-            {
-                tx.SaveDevice(device.Device!.Snapshot());
-                tx.SetSetting(ClientKeyPrefix + device.DeviceId, JsonSerializer.Serialize(device.Client!, s_json));
-
-                // The identity (key and certificates) changes only at enrollment and unenrollment: written when it does.
-                if (!ReferenceEquals(device.StoredIdentity, device.Identity))
-                {
-                    tx.SetSetting(IdentityKeyPrefix + device.DeviceId, device.Identity!.ToJson());
-                    device.StoredIdentity = device.Identity;
-                }
-
-                device.Dirty = false;
-                Interlocked.Increment(ref _saves);
-            }
-        });
-    }
-
-    private void Drop(FleetDevice device)
-    {
-        device.Device!.Dispose();
-        device.Device = null;
-        device.Clock = null;
-        device.Client = null;
-        device.Identity = null;
-        device.StoredIdentity = null;
-        _resident.TryRemove(device.Index, out _);
-    }
-
-    private long StoreBytes()
-    {
-        if (_store is null) return 0;
-        var path = _options.StorePath ?? _temporaryStore!;
-        return new[] { "", "-wal" }.Select(suffix => new FileInfo(path + suffix)).Where(f => f.Exists).Sum(f => f.Length);
-    }
-
-    private static DmDeviceInfo DeviceInfo(DeviceBlueprint blueprint) => new()
-    {
-        DeviceId = blueprint.DeviceId,
-        Manufacturer = blueprint.Manufacturer,
-        Model = blueprint.Model,
-        Language = blueprint.Locale,
-        HwDevId = blueprint.HwDevId,
-        SoftwareVersion = blueprint.OsVersion,
-        Oem = blueprint.Manufacturer,
-        DeviceType = blueprint.Model,
-        DeviceName = blueprint.DeviceName,
-        SerialNumber = blueprint.HwDevId[..12],
-    };
-
-    private static string UserName(int n) => "user" + n.ToString(CultureInfo.InvariantCulture);
-
-    private string UserPassword(int index, int n) =>
-        "P@ss-" + SimRandom.Hash(_options.Seed, index, SimRandom.Stream.Logon, -n).ToString("x12", CultureInfo.InvariantCulture);
-
-    /// <summary>The next Monday-to-Friday at <paramref name="timeOfDay"/> after <paramref name="now"/>.</summary>
-    private static DateTimeOffset NextWorkingDay(DateTimeOffset now, TimeSpan timeOfDay)
-    {
-        var day = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
-        var candidate = day + timeOfDay;
-        if (candidate <= now) candidate += TimeSpan.FromDays(1);
-        while (candidate.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday) candidate += TimeSpan.FromDays(1);
-        return candidate;
-    }
-
-    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a <= b ? a : b;
-
     private static void Count(SortedDictionary<string, long> counts, string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
 
     public void Dispose()
     {
-        if (_store is not null && _options.StorePath is not null)
-        {
-            // A store the user asked for keeps every device as it was at the end.
-            var loaded = _devices.Where(d => d.Loaded).ToList();
-            foreach (var device in loaded) device.Dirty = true;
-            if (loaded.Count > 0) Save(loaded);
-        }
-
-        foreach (var device in _devices.Where(d => d.Loaded)) device.Device!.Dispose();
-        _store?.Dispose();
-        _store = null;
-        if (_temporaryStore is not null)
-        {
-            foreach (var suffix in new[] { "", "-wal", "-shm" })
-            {
-                try
-                {
-                    File.Delete(_temporaryStore + suffix);
-                }
-                catch (IOException)
-                {
-                }
-            }
-        }
+        if (_ownsHost) _inProcess?.Dispose();
     }
-
 }
 
 /// <summary>A directory behind a per-device fault injector: each backup attempt fails transiently with the given
