@@ -5,6 +5,7 @@ using LapsCsp.Enrollment.Security;
 using LapsCsp.Fleet.Reporting;
 using LapsCsp.Fleet.Runner;
 using LapsCsp.Fleet.Transport;
+using LapsCsp.Server.Identity;
 using Spectre.Console;
 
 namespace LapsCsp.Cli.Commands;
@@ -12,10 +13,13 @@ namespace LapsCsp.Cli.Commands;
 /// <summary><c>lapscsp fleet run|report|bench</c>: fleets of simulated Windows devices against an MDM server (issue 6).</summary>
 internal static class FleetCommand
 {
-    /// <summary>Why --server is required: the embedded server's enrollment and management endpoints (issue 6 item 3) are
-    /// not in <c>lapscsp serve</c> yet; a scripted test double is not a product default.</summary>
-    internal const string NoEmbeddedServer =
-        "--server is required: lapscsp serve has no enrollment and management endpoints yet (issue 6 item 3), so there is no embedded server to run against";
+    /// <summary>Why bench needs --server: it measures the fleet alone, so the server must be somewhere else.</summary>
+    internal const string BenchNeedsServer = "--server is required: the benchmark measures the fleet alone (run `lapscsp serve` or another MDM server)";
+
+    /// <summary>The LAPS policy an embedded run creates when no --policy is given: Entra ID backup (every join type of the mix
+    /// can back up there), rotation every 7 days, the defaults for the rest.</summary>
+    internal const string DefaultPolicyJson =
+        """{"displayName":"Fleet LAPS policy","description":"created by lapscsp fleet run","settings":{"backupDirectory":1,"passwordAgeDays":7},"atomic":true}""";
 
     public static Command Create() => new("fleet", "Fleets of simulated Windows devices that enroll and check in to an MDM server on virtual time")
     {
@@ -54,23 +58,47 @@ internal static class FleetCommand
 
         public Option<bool> Hourly { get; } = new("--hourly") { Description = "wake every device every hour for its LAPS cycle" };
 
+        public Option<FileInfo?> Policy { get; } = new("--policy")
+        {
+            Description = "embedded server only: the LAPS policy to create and assign to all devices (the JSON body of POST /beta/deviceManagement/lapsPolicies); default: Entra ID backup every 7 days",
+        };
+
+        public Option<string> Listen { get; } = new("--listen")
+        {
+            Description = "embedded server only: where its management API, Graph and dashboard listen (default http://127.0.0.1:0, a free port)",
+            DefaultValueFactory = _ => "http://127.0.0.1:0",
+        };
+
+        public Option<string?> Data { get; } = new("--data") { Description = "embedded server only: keep its store in this folder (default: in memory)" };
+
+        public Option<int?> Trace { get; } = new("--trace") { Description = "embedded server only: SyncML messages kept per device for the dashboard (default 20, 0 above 2,000 devices)" };
+
+        public Option<bool> KeepServing { get; } = new("--keep-serving") { Description = "embedded server only: keep serving the API and dashboard after the run until Ctrl+C" };
+
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly })
+            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing })
             {
                 command.Options.Add(option);
             }
         }
 
-        /// <summary>The options and the server, or an error message.</summary>
+        /// <summary>The options and the server (null: the embedded one), or an error message.</summary>
         public (FleetOptions? Options, HttpMdmServerConnection? Server, string? Error) Read(ParseResult result)
         {
             var server = result.GetValue(Server);
-            if (string.IsNullOrWhiteSpace(server)) return (null, null, NoEmbeddedServer);
-            if (!Uri.TryCreate(server, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            Uri? url = null;
+            if (!string.IsNullOrWhiteSpace(server) && (!Uri.TryCreate(server, UriKind.Absolute, out url) || url.Scheme is not ("http" or "https")))
             {
                 return (null, null, $"--server '{server}' is not an http(s) URL");
             }
+
+            if (url is not null && (result.GetValue(Policy) is not null || result.GetValue(Data) is not null || result.GetValue(KeepServing)))
+            {
+                return (null, null, "--policy, --data and --keep-serving apply to the embedded server only (without --server)");
+            }
+
+            if (result.GetValue(Policy) is { Exists: false } missing) return (null, null, $"--policy: no file '{missing.FullName}'");
 
             FleetMix mix;
             FaultPlan faults;
@@ -105,6 +133,7 @@ internal static class FleetCommand
             };
             var problems = options.Validate();
             if (problems.Count > 0) return (null, null, string.Join("; ", problems));
+            if (url is null) return (options, null, null);
             var discovery = url.AbsolutePath is "" or "/" ? new Uri(url, "/EnrollmentServer/Discovery.svc") : url;
             var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(Insecure) });
             return (options, connection, null);
@@ -129,19 +158,70 @@ internal static class FleetCommand
                 return ExitCodes.Refused;
             }
 
+            var show = !result.GetValue(noProgress);
+            if (server is null) return await RunEmbeddedAsync(arguments, result, options!, result.GetValue(output)!, show, ct).ConfigureAwait(false);
             using (server)
-            using (var runner = new FleetRunner(options!, server!))
+            using (var runner = new FleetRunner(options!, server))
             {
-                var report = await WithProgressAsync(p => runner.RunAsync(p, ct), !result.GetValue(noProgress), options!).ConfigureAwait(false);
-                ReportConsole.Render(report, AnsiConsole.Console);
-                var folder = result.GetValue(output)!;
-                Write(report, folder);
-                Console.WriteLine($"report: {Path.GetFullPath(Path.Combine(folder, "report.html"))}");
+                var report = await WithProgressAsync(p => runner.RunAsync(p, ct), show, options!).ConfigureAwait(false);
+                Finish(report, result.GetValue(output)!);
             }
 
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>A run against the embedded server: start it on the fleet's clock, create and assign the policy through its
+    /// management API, run, report; with --keep-serving the API and dashboard stay up until Ctrl+C.</summary>
+    private static async Task<int> RunEmbeddedAsync(RunArguments arguments, ParseResult result, FleetOptions options, string folder, bool show, CancellationToken ct)
+    {
+        var policyJson = result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson;
+        var trace = result.GetValue(arguments.Trace) ?? (options.Devices > 2000 ? 0 : 20);
+        await using var embedded = new EmbeddedMdmServer();
+        using var runner = new FleetRunner(options, embedded, "embedded");
+        try
+        {
+            await embedded.StartAsync(result.GetValue(arguments.Listen)!, result.GetValue(arguments.Data), runner.Clock,
+                LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain), trace, ct).ConfigureAwait(false);
+            await embedded.CreatePolicyAsync(policyJson, ct).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or ServerConfigurationException)
+        {
+            await Console.Error.WriteLineAsync("lapscsp fleet run: the embedded server: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Refused;
+        }
+
+        Console.WriteLine($"embedded MDM server: management API, Graph and dashboard at {embedded.ListeningUrl} ({embedded.ListeningUrl}/dashboard)");
+        var report = await WithProgressAsync(p => runner.RunAsync(p, ct), show, options).ConfigureAwait(false);
+        Finish(report, folder);
+        if (result.GetValue(arguments.KeepServing))
+        {
+            var index = Enumerable.Range(0, options.Devices).ToDictionary(i => runner.Blueprint(i).DeviceId, StringComparer.Ordinal);
+            var gate = new Lock();
+            // After the run the fleet is still: the dashboard may look into each device's event log.
+            embedded.Mdm.LocalDevices = id =>
+            {
+                lock (gate) return index.TryGetValue(id, out var i) ? runner.Device(i) : null;
+            };
+            Console.WriteLine("serving until Ctrl+C");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private static void Finish(FleetReport report, string folder)
+    {
+        ReportConsole.Render(report, AnsiConsole.Console);
+        Write(report, folder);
+        Console.WriteLine($"report: {Path.GetFullPath(Path.Combine(folder, "report.html"))}");
     }
 
     private static Command ReportCommand()
@@ -182,6 +262,12 @@ internal static class FleetCommand
             if (error is not null)
             {
                 await Console.Error.WriteLineAsync("lapscsp fleet bench: " + error).ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+
+            if (server is null)
+            {
+                await Console.Error.WriteLineAsync("lapscsp fleet bench: " + BenchNeedsServer).ConfigureAwait(false);
                 return ExitCodes.Refused;
             }
 

@@ -138,7 +138,7 @@ public static class LapsServerHost
                 : LapsStore.OpenInMemory(options: new LapsStoreOptions { TimeProvider = time });
             try
             {
-                return ServerState.Open(store, time, options.Tenant.ActiveDirectory);
+                return ServerState.Open(store, time, options.Tenant.ActiveDirectory, options.SharedDirectories);
             }
             catch
             {
@@ -162,8 +162,10 @@ public static class LapsServerHost
         });
         services.AddSingleton<DeviceService>();
         services.AddDashboard();
-        services.AddSingleton<Mdm.MdmService>();
+        services.AddSingleton(sp => new Mdm.MdmService(sp.GetRequiredService<ServerState>(), sp.GetRequiredService<CommitQueue>(), options,
+            sp.GetRequiredService<TenantDirectory>()));
         services.AddHostedService<Mdm.MdmFlushService>();
+        services.AddSingleton<Dashboard.IDashboardSource, Mdm.MdmDashboardSource>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<PolicyCycleService>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyCycleService>());

@@ -43,6 +43,10 @@ public sealed record ServerOptions
     /// <c>GET /devices</c> (see <c>Dashboard/DashboardEndpoints</c>).</summary>
     public bool Dashboard { get; init; } = true;
 
+    /// <summary>Directories shared with an in-process fleet (its devices back up to them and the Graph API reads them); null:
+    /// the server's own, loaded from the store.</summary>
+    public LapsCsp.Device.Processing.LapsDirectories? SharedDirectories { get; init; }
+
     /// <summary>The MDM server face: enrollment and management endpoints (issue 6 item 3).</summary>
     public Mdm.MdmOptions Mdm { get; init; } = new();
 

@@ -40,12 +40,14 @@ internal sealed class ServerState : IDisposable
     public static JsonSerializerOptions Json { get; } = new(JsonSerializerDefaults.Web);
 
     /// <summary>Opens the state in <paramref name="store"/>, loading or creating the tenant and the domain.</summary>
-    public static ServerState Open(LapsStore store, TimeProvider time, ActiveDirectoryConfig adConfig)
+    /// <param name="shared">Directories to use instead of the stored ones (an in-process fleet's, which its devices back up
+    /// to); the store then keeps a copy of them.</param>
+    public static ServerState Open(LapsStore store, TimeProvider time, ActiveDirectoryConfig adConfig, LapsCsp.Device.Processing.LapsDirectories? shared = null)
     {
-        var entra = store.LoadEntra() is { } e ? EntraIdDirectory.FromSnapshot(e, time) : new EntraIdDirectory(time);
-        var ad = store.LoadActiveDirectory(adConfig.DnsDomainName) is { } a
+        var entra = shared?.EntraIdTenant ?? (store.LoadEntra() is { } e ? EntraIdDirectory.FromSnapshot(e, time) : new EntraIdDirectory(time));
+        var ad = shared?.ActiveDirectoryDomain ?? (store.LoadActiveDirectory(adConfig.DnsDomainName) is { } a
             ? ActiveDirectoryDomain.FromSnapshot(a, time)
-            : new ActiveDirectoryDomain(time, new ActiveDirectoryOptions(adConfig.DnsDomainName));
+            : new ActiveDirectoryDomain(time, new ActiveDirectoryOptions(adConfig.DnsDomainName)));
         foreach (var (group, members) in adConfig.Groups)
         {
             foreach (var member in members) ad.AddGroupMember(group, member);
