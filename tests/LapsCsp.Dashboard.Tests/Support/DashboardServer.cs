@@ -105,24 +105,32 @@ internal static class Seed
     public static string Exec(int cmdId, string uri) => $"<Exec><CmdID>{cmdId}</CmdID><Item><Target><LocURI>{uri}</LocURI></Target></Item></Exec>";
 
     /// <summary>The fleet the API and browser tests look at, on the server's fake clock:
-    /// 09:00 PC-ENTRA-1 takes the Entra ID policy and the managed account (a rotation backed up to Entra ID); PC-HYBRID-1 and
-    /// PC-IDLE-1 are registered. 09:30 PC-HYBRID-1 takes the AD policy and the account (a rotation backed up to AD).
-    /// 10:30 PC-ENTRA-1 is rotated from the management API; PC-IDLE-1, which has no LAPS policy, is asked for a node that
-    /// does not exist (404) and told to reset its password, which fails while LAPS is disabled.</summary>
+    /// 09:00 PC-ENTRA-1 takes the Entra ID policy and the managed account (a rotation backed up to Entra ID); PC-HYBRID-1,
+    /// PC-FAIL-1 and PC-NEW-1 are registered. 09:30 PC-HYBRID-1 takes the AD policy and the account (a rotation backed up to
+    /// AD). 10:30 PC-ENTRA-1 is rotated from the management API; PC-FAIL-1 is asked for a node that does not exist (404) and
+    /// given an Entra ID policy naming an account it does not have, and told to reset its password, which fails.
+    /// PC-NEW-1 never hears from the server.</summary>
     public static async Task Fleet(HttpClient http, FakeTimeProvider time)
     {
         await Register(http, "PC-ENTRA-1");
         await Register(http, "PC-HYBRID-1", "hybridJoined");
-        await Register(http, "PC-IDLE-1");
+        await Register(http, "PC-FAIL-1");
+        await Register(http, "PC-NEW-1");
         await EntraPolicyAndAccount(http, "PC-ENTRA-1");
         time.Advance(TimeSpan.FromMinutes(30));
         await PostSample(http, "PC-HYBRID-1", "laps-hybrid-ad-backup.xml");
         await PostSample(http, "PC-HYBRID-1", "accounts-create-managed-account.xml");
         time.Advance(TimeSpan.FromMinutes(60));
         (await Rotate(http, "PC-ENTRA-1")).Should().Be("succeeded");
-        await Post(http, "PC-IDLE-1", Package("PC-IDLE-1",
-            Get(1, "./Device/Vendor/MSFT/LAPS/NoSuchNode") + Exec(2, "./Device/Vendor/MSFT/LAPS/Actions/ResetPassword")));
+        await Post(http, "PC-FAIL-1", Package("PC-FAIL-1",
+            Get(1, "./Device/Vendor/MSFT/LAPS/NoSuchNode")
+            + Add(2, "./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory", "int", "1")
+            + Add(3, "./Device/Vendor/MSFT/LAPS/Policies/AdministratorAccountName", "chr", "NoSuchAdmin")
+            + Exec(4, "./Device/Vendor/MSFT/LAPS/Actions/ResetPassword")));
     }
+
+    public static string Add(int cmdId, string uri, string format, string data) =>
+        $"""<Add><CmdID>{cmdId}</CmdID><Item><Target><LocURI>{uri}</LocURI></Target><Meta><Format xmlns="syncml:metinf">{format}</Format></Meta><Data>{data}</Data></Item></Add>""";
 
     /// <summary>Rotate local admin password from the management API, as the demo Intune Service Administrator.</summary>
     public static async Task<string> Rotate(HttpClient http, string deviceId)
