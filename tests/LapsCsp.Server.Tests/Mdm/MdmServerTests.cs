@@ -1,0 +1,353 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using LapsCsp.Enrollment.Client;
+using LapsCsp.Enrollment.Identity;
+using LapsCsp.Enrollment.Security;
+using LapsCsp.Server.Hosting;
+using LapsCsp.Server.Mdm;
+using LapsCsp.Server.Tests.Support;
+using LapsCsp.SyncML.Messages;
+using LapsCsp.SyncML.Reading;
+using LapsCsp.SyncML.Writing;
+
+namespace LapsCsp.Server.Tests.Mdm;
+
+/// <summary>lapscsp serve as an MDM server (issue 6 item 3): a device enrolls over MS-MDE2, checks in over MS-MDM, and gets
+/// what was queued for it; what it answers is stored per command.</summary>
+public class MdmServerTests
+{
+    private const string Admin = "globaladmin@contoso.com";
+
+    [Test]
+    public async Task A_device_enrolls_and_its_first_check_in_gets_the_queued_policy_in_an_Atomic_after_a_digest_challenge()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 1);
+        identity.DeviceCredential.Should().NotBeNull("the provisioning document carries the APPSRV digest credential");
+
+        var policyId = await CreatePolicy(admin, """{"backupDirectory":1,"passwordAgeDays":30}""");
+        var assign = await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+        assign["value"]![0]!["status"]!.GetValue<string>().Should().Be("queued");
+
+        using var device = factory.CreateClient();
+        // Package 1 without Cred: 407 with a challenge (no client certificate over this transport).
+        var first = await Send(device, Package1(identity, "1", "1", cred: null));
+        var hdr = HeaderStatus(first);
+        hdr.Code.Should().Be("407");
+        var nonce = hdr.Chal!.Meta.NextNonce!;
+        first.Commands.OfType<AtomicCommand>().Should().BeEmpty();
+
+        // Package 1 again with the Cred from the nonce: 212, a Status for each client command, then the policy.
+        var second = await Send(device, Package1(identity, "1", "2", identity.DeviceCredential!.ComputeCred(nonce)));
+        HeaderStatus(second).Code.Should().Be("212");
+        second.Commands.OfType<StatusCommand>().Where(s => s.Cmd != "SyncHdr").Select(s => s.Cmd).Should().Equal("Alert", "Alert", "Replace");
+        var atomic = second.Commands.OfType<AtomicCommand>().Should().ContainSingle().Subject;
+        atomic.Commands.OfType<ItemCommand>().Select(c => c.Items[0].TargetUri).Should().Equal(
+            "./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory", "./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays");
+        second.Final.Should().BeTrue();
+        second.Header.SessionId.Should().Be("1");
+        second.Header.MsgId.Should().Be("2", "the server numbers its own messages of the session");
+
+        // The device answers the package: the Statuses are stored and the session ends with a package without commands.
+        var statuses = new List<SyncCommand> { new StatusCommand("1", second.Header.MsgId, "0", "SyncHdr", "200") };
+        var cmdId = 2;
+        foreach (var command in new SyncCommand[] { atomic }.Concat(atomic.Commands))
+        {
+            statuses.Add(new StatusCommand((cmdId++).ToString(System.Globalization.CultureInfo.InvariantCulture), second.Header.MsgId, command.CmdId, command.ElementName, "200"));
+        }
+
+        var third = await Send(device, Message(identity, "1", "3", statuses));
+        third.Commands.Where(c => c is not StatusCommand).Should().BeEmpty("nothing more is queued: the session ends");
+
+        var commands = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands");
+        var record = commands["value"]![0]!;
+        record["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Succeeded);
+        record["statuses"]!.AsArray().Select(s => s!["cmd"]!.GetValue<string>()).Should().Equal("Atomic", "Replace", "Replace");
+        var summary = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}");
+        summary["summary"]!["sessions"]!.GetValue<long>().Should().Be(1);
+        summary["devInfo"]!["Man"]!.GetValue<string>().Should().Be("Contoso Ltd");
+    }
+
+    [Test]
+    public async Task A_wrong_Cred_is_answered_401_with_a_new_challenge_and_nothing_is_sent()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 2);
+        var policyId = await CreatePolicy(admin, """{"backupDirectory":1}""");
+        await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+        using var device = factory.CreateClient();
+
+        var reply = await Send(device, Package1(identity, "1", "1", cred: "AAAAAAAAAAAAAAAAAAAAAA=="));
+
+        HeaderStatus(reply).Code.Should().Be("401");
+        HeaderStatus(reply).Chal!.Meta.NextNonce.Should().NotBeNullOrEmpty();
+        reply.Commands.Should().ContainSingle("only the SyncHdr Status: an unauthenticated device gets no command");
+    }
+
+    [Test]
+    public async Task A_command_whose_session_ended_without_a_Status_goes_out_again_in_the_next_session()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 3);
+        var policyId = await CreatePolicy(admin, """{"backupDirectory":1}""");
+        await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+        using var device = factory.CreateClient();
+
+        await Authenticated(device, identity, "1");
+        // Session 1 ends here: the device never answered. Session 2:
+        var again = await Authenticated(device, identity, "2");
+
+        again.Commands.OfType<AtomicCommand>().Should().ContainSingle("the policy had no Status, so it is sent again");
+        var commands = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands");
+        commands["value"]![0]!["attempts"]!.GetValue<int>().Should().Be(2);
+        commands["value"]![0]!["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Sent);
+    }
+
+    [Test]
+    public async Task A_client_message_without_Final_is_answered_with_Alert_1222_and_no_commands()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 4);
+        var policyId = await CreatePolicy(admin, """{"backupDirectory":1}""");
+        await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+        using var device = factory.CreateClient();
+        var challenge = await Send(device, Package1(identity, "1", "1", cred: null));
+
+        var partial = Package1(identity, "1", "2", identity.DeviceCredential!.ComputeCred(HeaderStatus(challenge).Chal!.Meta.NextNonce)) with { Final = false };
+        var reply = await Send(device, partial);
+
+        reply.Commands.OfType<AlertCommand>().Should().ContainSingle(a => a.Code == "1222");
+        reply.Commands.OfType<AtomicCommand>().Should().BeEmpty("the server waits for the rest of the client's package");
+        reply.Final.Should().BeFalse();
+    }
+
+    [Test]
+    public async Task An_unenrollment_alert_ends_management_and_later_messages_are_refused()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 5);
+        using var device = factory.CreateClient();
+        var challenge = await Send(device, Package1(identity, "1", "1", cred: null));
+        var unenroll = Package1(identity, "1", "2", identity.DeviceCredential!.ComputeCred(HeaderStatus(challenge).Chal!.Meta.NextNonce));
+        unenroll = unenroll with
+        {
+            Commands = unenroll.Commands.Insert(2, new AlertCommand("9", "1226",
+                [new Item(SourceUri: "./Vendor/MSFT/DMClient", Meta: new Meta(Format: "int", Type: UnenrollmentAlert.Type), Data: new ItemData("1"))])),
+        };
+
+        var reply = await Send(device, unenroll);
+        HeaderStatus(reply).Code.Should().Be("212");
+
+        var summary = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}");
+        summary["summary"]!["state"]!.GetValue<string>().Should().Be("unenrolled");
+        summary["alerts"]!.AsArray().Select(a => a!["code"]!.GetValue<string>()).Should().Contain("1226");
+        using var refused = await device.PostAsync(new Uri("/ManagementServer/MDM.svc", UriKind.Relative),
+            SyncMLHttp.Content(SyncMLWriter.WriteToUtf8(Package1(identity, "2", "1", cred: null))));
+        refused.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+    }
+
+    [TestCase("text/xml", "<SyncML/>", HttpStatusCode.UnsupportedMediaType, TestName = "The_management_endpoint_refuses_a_body_that_is_not_SyncML_with_415")]
+    [TestCase("application/vnd.syncml.dm+xml", "<SyncML><SyncHdr>", HttpStatusCode.BadRequest, TestName = "The_management_endpoint_refuses_unreadable_SyncML_with_400")]
+    [TestCase("application/vnd.syncml.dm+xml",
+        "<SyncML xmlns=\"SYNCML:SYNCML1.2\"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>x</LocURI></Target><Source><LocURI>NOT-ENROLLED</LocURI></Source></SyncHdr><SyncBody><Final/></SyncBody></SyncML>",
+        HttpStatusCode.Unauthorized, TestName = "The_management_endpoint_refuses_a_device_that_never_enrolled_with_401")]
+    public async Task Refusals(string contentType, string body, HttpStatusCode expected)
+    {
+        await using var factory = new LapsServerFactory();
+        using var client = factory.CreateClient();
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await client.PostAsync(new Uri("/ManagementServer/MDM.svc", UriKind.Relative), content);
+
+        response.StatusCode.Should().Be(expected);
+    }
+
+    [Test]
+    public async Task A_policy_assigned_to_all_devices_reaches_a_device_that_enrolls_afterwards()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var policyId = await CreatePolicy(admin, """{"backupDirectory":1,"passwordAgeDays":14}""");
+        var assign = await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { allDevices = true });
+        assign["value"]!.AsArray().Should().BeEmpty("no device exists yet");
+
+        var identity = await Enroll(factory, 6);
+        using var device = factory.CreateClient();
+        var reply = await Authenticated(device, identity, "1");
+
+        var atomic = reply.Commands.OfType<AtomicCommand>().Should().ContainSingle().Subject;
+        atomic.Commands.OfType<ItemCommand>().Should().Contain(c => c.Items[0].TargetUri!.EndsWith("/PasswordAgeDays", StringComparison.Ordinal) && c.Items[0].DataText == "14");
+        var policy = await Get(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}");
+        policy["assignedToAllDevices"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    [Test]
+    public async Task The_rotate_action_on_an_enrolled_device_queues_Exec_ResetPassword_for_its_next_check_in()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 7);
+
+        using var response = await admin.PostAsync(new Uri($"/beta/deviceManagement/managedDevices/{identity.DeviceId}/rotateLocalAdminPassword", UriKind.Relative), null);
+        response.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        using var device = factory.CreateClient();
+        var reply = await Authenticated(device, identity, "1");
+
+        reply.Commands.OfType<ItemCommand>().Should().ContainSingle(c => c.Kind == ItemCommandKind.Exec
+            && c.Items[0].TargetUri == "./Device/Vendor/MSFT/LAPS/Actions/ResetPassword");
+    }
+
+    [Test]
+    public async Task Raw_SyncML_queued_through_the_API_goes_out_and_its_Results_are_stored()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 8);
+        const string get = """
+            <SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID>
+            <Target><LocURI>x</LocURI></Target><Source><LocURI>y</LocURI></Source></SyncHdr>
+            <SyncBody><Get><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target></Item></Get><Final/></SyncBody></SyncML>
+            """;
+        using (var queued = await admin.PostAsync(new Uri($"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands", UriKind.Relative), SyncMLHttp.Content(get)))
+        {
+            queued.StatusCode.Should().Be(HttpStatusCode.Accepted);
+        }
+
+        using var device = factory.CreateClient();
+        var reply = await Authenticated(device, identity, "1");
+        var sentGet = reply.Commands.OfType<ItemCommand>().Should().ContainSingle(c => c.Kind == ItemCommandKind.Get).Subject;
+        await Send(device, Message(identity, "1", "3",
+        [
+            new StatusCommand("1", reply.Header.MsgId, "0", "SyncHdr", "200"),
+            new StatusCommand("2", reply.Header.MsgId, sentGet.CmdId, "Get", "200"),
+            new ResultsCommand("3", reply.Header.MsgId, sentGet.CmdId,
+                [new Item(SourceUri: "./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory", Meta: new Meta(Format: "int"), Data: new ItemData("1"))]),
+        ]));
+
+        var commands = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands");
+        commands["value"]![0]!["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Succeeded);
+        commands["value"]![0]!["results"]![0]!["data"]!.GetValue<string>().Should().Be("1");
+        var trace = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/trace");
+        trace["value"]!.AsArray().Select(t => t!["direction"]!.GetValue<string>()).Should().Equal("fromDevice", "toDevice", "fromDevice", "toDevice", "fromDevice", "toDevice");
+    }
+
+    [Test]
+    public async Task Enrolled_devices_and_their_commands_survive_a_restart()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "lapscsp-mdm-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new ServerOptions { LogFormat = "simple", DataDirectory = folder };
+            DeviceEnrollmentIdentity identity;
+            await using (var factory = new LapsServerFactory(options))
+            {
+                using var admin = await factory.ClientFor(Admin);
+                identity = await Enroll(factory, 9);
+                var policyId = await CreatePolicy(admin, """{"backupDirectory":1}""");
+                await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+            }
+
+            await using (var restarted = new LapsServerFactory(options))
+            {
+                using var device = restarted.CreateClient();
+                var reply = await Authenticated(device, identity, "1");
+                reply.Commands.OfType<AtomicCommand>().Should().ContainSingle("the queued policy was stored with the device");
+            }
+        }
+        finally
+        {
+            if (System.IO.Directory.Exists(folder)) System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    // ---- helpers ----
+
+    private static async Task<DeviceEnrollmentIdentity> Enroll(LapsServerFactory factory, int seed)
+    {
+        using var http = factory.CreateClient();
+        var client = new EnrollmentClient(request => Transport(http, request), factory.Time,
+            new EnrollmentClientOptions { DiscoveryUrl = "http://localhost/EnrollmentServer/Discovery.svc" });
+        var outcome = await client.EnrollAsync(DeviceProfile.Generate(new Random(seed), $"user{seed}@contoso.com"),
+            EnrollmentCredential.UsernamePassword($"user{seed}@contoso.com", "any"), CancellationToken.None);
+        outcome.Succeeded.Should().BeTrue(outcome.ToString());
+        return outcome.Identity!;
+    }
+
+    private static async Task<EnrollmentHttpResponse> Transport(HttpClient http, EnrollmentHttpRequest request)
+    {
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), request.Url.PathAndQuery);
+        if (request.Body is not null) message.Content = new StringContent(request.Body, Encoding.UTF8, "application/soap+xml");
+        using var response = await http.SendAsync(message);
+        return new EnrollmentHttpResponse((int)response.StatusCode, response.Content.Headers.ContentType?.ToString(), await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>Package 1 as Windows sends it (r20): Alert 1201, Alert 1224 LoginStatus, Replace ./DevInfo.</summary>
+    private static SyncMLMessage Package1(DeviceEnrollmentIdentity identity, string sessionId, string msgId, string? cred) => Message(identity, sessionId, msgId,
+    [
+        new AlertCommand("1", "1201", []),
+        new AlertCommand("2", "1224", [new Item(Meta: new Meta(Type: "com.microsoft/MDM/LoginStatus"), Data: new ItemData("user"))]),
+        new ItemCommand(ItemCommandKind.Replace, "3",
+        [
+            new Item(SourceUri: "./DevInfo/DevId", Data: new ItemData(identity.DeviceId)),
+            new Item(SourceUri: "./DevInfo/Man", Data: new ItemData("Contoso Ltd")),
+            new Item(SourceUri: "./DevInfo/Lang", Data: new ItemData("en-US")),
+        ]),
+    ], cred);
+
+    private static SyncMLMessage Message(DeviceEnrollmentIdentity identity, string sessionId, string msgId, IEnumerable<SyncCommand> commands, string? cred = null) =>
+        new(new SyncHeader(sessionId, msgId, identity.ManagementUrl, identity.DeviceId,
+                Cred: cred is null ? null : new Credential(new Meta(Format: "b64", Type: OmaDigest.AuthType), cred)),
+            [.. commands], Final: true);
+
+    /// <summary>Package 1 with the digest challenge answered; returns the server's package after authentication.</summary>
+    private static async Task<SyncMLMessage> Authenticated(HttpClient device, DeviceEnrollmentIdentity identity, string sessionId)
+    {
+        var challenge = await Send(device, Package1(identity, sessionId, "1", cred: null));
+        var reply = await Send(device, Package1(identity, sessionId, "2", identity.DeviceCredential!.ComputeCred(HeaderStatus(challenge).Chal!.Meta.NextNonce)));
+        HeaderStatus(reply).Code.Should().Be("212");
+        return reply;
+    }
+
+    private static async Task<SyncMLMessage> Send(HttpClient device, SyncMLMessage message)
+    {
+        using var response = await device.PostAsync(new Uri("/ManagementServer/MDM.svc?mode=Maintenance&Platform=WoA", UriKind.Relative),
+            SyncMLHttp.Content(SyncMLWriter.WriteToUtf8(message)));
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        response.Content.Headers.ContentType!.MediaType.Should().Be(SyncMLMessage.MediaType);
+        var read = SyncMLReader.Read(await response.Content.ReadAsByteArrayAsync());
+        read.Succeeded.Should().BeTrue();
+        return read.Message!;
+    }
+
+    private static StatusCommand HeaderStatus(SyncMLMessage reply) => reply.Commands.OfType<StatusCommand>().Single(s => s.Cmd == "SyncHdr");
+
+    private static async Task<string> CreatePolicy(HttpClient admin, string settings)
+    {
+        var created = await Post(admin, "/beta/deviceManagement/lapsPolicies", JsonNode.Parse($$"""{"displayName":"test","settings":{{settings}}}""")!);
+        return created["id"]!.GetValue<string>();
+    }
+
+    private static async Task<JsonNode> Post(HttpClient client, string path, object body)
+    {
+        using var response = await client.PostAsJsonAsync(new Uri(path, UriKind.Relative), body);
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        return JsonNode.Parse(text)!;
+    }
+
+    private static async Task<JsonNode> Get(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        response.IsSuccessStatusCode.Should().BeTrue(text);
+        return JsonNode.Parse(text)!;
+    }
+}
