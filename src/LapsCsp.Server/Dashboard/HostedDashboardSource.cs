@@ -8,7 +8,9 @@ namespace LapsCsp.Server.Dashboard;
 /// <remarks>
 /// LAPS state: "not-configured" while the effective BackupDirectory is 0 (LAPS disabled, digest C.3); "failed" when the last
 /// policy cycle failed or Actions/ResetPasswordStatus holds an error HRESULT (digest C.5, C.6); else "managed". A hosted
-/// device receives its policies when they are sent, so it is never "pending" and has no pending commands. Last rotation:
+/// device receives its policies when they are sent, so it is never "pending" and has no pending commands. Managed account:
+/// none while LAPS is disabled, else the account the policy names (which may not exist yet: that is why a device fails).
+/// Last rotation:
 /// when LAPS last set the managed account's password. Sessions, last check-in, trace and command statuses come from
 /// <see cref="HostedTraceLog"/> (in memory, since the server started); events and rotations from the device and the store.
 /// The device's state is read without its gate: the engine and the event log lock their own state.
@@ -51,7 +53,7 @@ internal sealed class HostedDashboardSource(DeviceRegistry registry, HostedTrace
             registration.DeviceName,
             JoinTypeName(registration.JoinType),
             state,
-            host.Device.Backend.ManagedAccount()?.Name ?? status.ManagedAccountName,
+            state == "not-configured" ? null : host.Device.Backend.ManagedAccount()?.Name ?? host.PolicyValue("AdministratorAccountName") ?? status.ManagedAccountName,
             HostedDevice.BackupDirectoryName(host.BackupDirectory),
             lastCheckIn,
             status.LastPasswordUpdateTime,

@@ -71,7 +71,7 @@ public class DashboardApiTests
         var failed = rows[1];
         failed["lapsState"]!.GetValue<string>().Should().Be("failed");
         failed["backupDirectory"]!.GetValue<string>().Should().Be("azureAD");
-        failed["managedAccount"].Should().BeNull();
+        failed["managedAccount"]!.GetValue<string>().Should().Be("NoSuchAdmin", "the account the policy names, which the device lacks");
         failed["lastRotation"].Should().BeNull();
         var hybrid = rows[2];
         hybrid["joinType"]!.GetValue<string>().Should().Be("hybridJoined");
@@ -80,6 +80,7 @@ public class DashboardApiTests
         var untouched = rows[3];
         untouched["lapsState"]!.GetValue<string>().Should().Be("not-configured");
         untouched["backupDirectory"].Should().BeNull();
+        untouched["managedAccount"].Should().BeNull("LAPS manages no account while BackupDirectory is 0");
         untouched["lastCheckIn"].Should().BeNull();
         untouched["sessions"]!.GetValue<long>().Should().Be(0);
     }
