@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using LapsCsp.Fleet.Orleans.Cluster;
+using LapsCsp.Fleet.Orleans.Grains;
+using LapsCsp.Fleet.Reporting;
+using LapsCsp.Fleet.Runner;
+using LapsCsp.Fleet.Scheduling;
+using LapsCsp.Fleet.Transport;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace LapsCsp.Fleet.Orleans.Bench;
+
+/// <summary>Figures of a fleet measured on a localhost Orleans cluster (issue 6 item 6: what a million devices need).</summary>
+public sealed record OrleansBenchResult
+{
+    public required int Devices { get; init; }
+
+    public required double Days { get; init; }
+
+    public required int Silos { get; init; }
+
+    public required long Sessions { get; init; }
+
+    /// <summary>Grain calls the coordinator made (one per wake, plus one per device at the end).</summary>
+    public required long Wakes { get; init; }
+
+    public required double WallSeconds { get; init; }
+
+    /// <summary>Processor time of the whole process: silos, coordinator and the in-process test server.</summary>
+    public required double CpuSeconds { get; init; }
+
+    /// <summary>Average bytes of a device grain's persistent state (UTF-8 JSON), by part, over the enrolled devices.</summary>
+    public required double StateBytes { get; init; }
+
+    public required double SnapshotBytes { get; init; }
+
+    public required double IdentityBytes { get; init; }
+
+    public required double ClientBytes { get; init; }
+
+    public required double BookkeepingBytes { get; init; }
+
+    /// <summary>Managed heap per device with every device grain active, minus the heap after Orleans deactivated them all.</summary>
+    public required long BytesPerActiveGrain { get; init; }
+
+    /// <summary>Managed heap per device once every device grain is deactivated (the state in memory grain storage, the
+    /// directories' and the test server's records), above the heap before the run.</summary>
+    public required long BytesPerIdleDevice { get; init; }
+
+    public required FleetReport Report { get; init; }
+
+    public double CheckInsPerDeviceDay => Sessions / (double)Devices / Days;
+
+    public double WakesPerDeviceDay => Wakes / (double)Devices / Days;
+
+    public double CheckInsPerCpuSecond => Sessions / Math.Max(CpuSeconds, 1e-9);
+
+    public double CheckInsPerSecondPerSilo => Sessions / Math.Max(WallSeconds, 1e-9) / Silos;
+
+    public string ToText() => string.Create(CultureInfo.InvariantCulture, $"""
+        devices {Devices:#,0}, days {Days}, silos {Silos} (one process, {Environment.ProcessorCount} cores)
+        sessions {Sessions:#,0} ({CheckInsPerDeviceDay:0.##} per device-day), grain calls {Wakes:#,0} ({WakesPerDeviceDay:0.##} per device-day)
+        wall {WallSeconds:0.#} s, cpu {CpuSeconds:0.#} s: {CheckInsPerSecondPerSilo:0.#} check-ins/s per silo, {CheckInsPerCpuSecond:0.#} check-ins per cpu-second
+        grain state per device {StateBytes:#,0} B (snapshot {SnapshotBytes:#,0}, identity {IdentityBytes:#,0}, client {ClientBytes:#,0}, bookkeeping {BookkeepingBytes:#,0})
+        heap per active device grain {BytesPerActiveGrain:#,0} B, per idle device {BytesPerIdleDevice:#,0} B
+        sessions by day: {string.Join(", ", Report.Days.Select(d => d.Sessions.ToString("#,0", CultureInfo.InvariantCulture)))}; rotations {Report.Rotations:#,0}, backups {Report.Backups:#,0}
+        """);
+}
+
+/// <summary>Measures a fleet on a localhost cluster of <c>silos</c> silos in this process: grain state bytes, memory per
+/// active and idle device grain, check-ins per second per silo and per processor-second (the input of the million-device
+/// estimate in the README). A command path for <c>lapscsp fleet silo --bench</c>-like tooling; not a test.</summary>
+public static class OrleansFleetBench
+{
+    public static async Task<OrleansBenchResult> RunAsync(FleetOptions options, IMdmServerConnection server, VirtualClock serverClock, int silos,
+        IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
+        var environment = new SharedFleetSiloEnvironment(new FleetSiloResources(server, OrleansFleet.NewDirectories(serverClock), serverClock));
+        var basePort = 21111;
+        var primary = new IPEndPoint(IPAddress.Loopback, basePort);
+        var hosts = new List<IHost>();
+        try
+        {
+            for (var i = 0; i < silos; i++)
+            {
+                var cluster = new FleetClusterOptions
+                {
+                    SiloPort = basePort + i,
+                    GatewayPort = basePort + 100 + i,
+                    PrimarySiloEndpoint = i == 0 ? null : primary,
+                    ClusterId = "bench",
+                    ServiceId = "bench",
+                };
+                hosts.Add(await OrleansFleet.StartSiloAsync(cluster, environment, LogLevel.Warning, cancellationToken).ConfigureAwait(false));
+            }
+
+            var grains = hosts[0].Services.GetRequiredService<IGrainFactory>();
+            var before = Heap();
+            var started = Stopwatch.GetTimestamp();
+            TimeSpan cpuStarted;
+            using (var process = Process.GetCurrentProcess()) cpuStarted = process.TotalProcessorTime;
+            var host = new GrainDeviceHost(grains, "bench-" + Guid.NewGuid().ToString("N"));
+            await host.StartAsync(options).ConfigureAwait(false);
+            FleetReport report;
+            using (var runner = new FleetRunner(options, host, server.DiscoveryUrl.GetLeftPart(UriPartial.Authority)))
+            {
+                report = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
+            }
+
+            var wall = Stopwatch.GetElapsedTime(started);
+            double cpu;
+            using (var process = Process.GetCurrentProcess()) cpu = (process.TotalProcessorTime - cpuStarted).TotalSeconds;
+
+            var figures = new List<DeviceGrainFigures>();
+            for (var i = 0; i < options.Devices; i++)
+            {
+                var f = await host.Grain(i).FiguresAsync().ConfigureAwait(false);
+                if (f.SnapshotBytes > 0) figures.Add(f);
+            }
+
+            var active = Heap();
+            await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero).ConfigureAwait(false);
+            var idle = Heap();
+            double Average(Func<DeviceGrainFigures, int> part) => figures.Count == 0 ? 0 : figures.Average(part);
+            return new OrleansBenchResult
+            {
+                Devices = options.Devices,
+                Days = options.Days,
+                Silos = silos,
+                Sessions = report.Sessions,
+                Wakes = host.Figures().Saves,
+                WallSeconds = Math.Round(wall.TotalSeconds, 2),
+                CpuSeconds = Math.Round(cpu, 2),
+                StateBytes = Math.Round(Average(f => f.Total)),
+                SnapshotBytes = Math.Round(Average(f => f.SnapshotBytes)),
+                IdentityBytes = Math.Round(Average(f => f.IdentityBytes)),
+                ClientBytes = Math.Round(Average(f => f.ClientBytes)),
+                BookkeepingBytes = Math.Round(Average(f => f.BookkeepingBytes)),
+                BytesPerActiveGrain = Math.Max(0, active - idle) / options.Devices,
+                BytesPerIdleDevice = Math.Max(0, idle - before) / options.Devices,
+                Report = report,
+            };
+        }
+        finally
+        {
+            foreach (var h in Enumerable.Reverse(hosts))
+            {
+                await h.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                h.Dispose();
+            }
+        }
+
+        static long Heap()
+        {
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            return GC.GetTotalMemory(forceFullCollection: true);
+        }
+    }
+}
