@@ -138,6 +138,43 @@ public class FleetCommandTests
         embedded.Mdm.Devices().Should().HaveCount(12).And.OnlyContain(d => d.Commands.Length == 1 && d.Commands[0].State == "succeeded");
     }
 
+    /// <summary>Over real HTTP: <c>lapscsp serve</c> on a loopback port and a fleet pointed at it as at any server. Without
+    /// TLS the devices authenticate with the provisioned MD5 digest (407 challenge, then 212).</summary>
+    [Test]
+    public async Task A_fleet_pointed_at_lapscsp_serve_over_HTTP_enrolls_and_gets_its_policy_with_digest_authentication()
+    {
+        var port = FreePort();
+        var baseUrl = $"http://127.0.0.1:{port}";
+        var options = new FleetOptions { Devices = 6, Days = 2, Seed = 8, Faults = FaultPlan.Load(Faults) };
+        using var connection = new LapsCsp.Fleet.Transport.HttpMdmServerConnection(new Uri(baseUrl + "/EnrollmentServer/Discovery.svc"));
+        using var runner = new FleetRunner(options, connection);
+        await using var server = new EmbeddedMdmServer();
+        await server.StartAsync(baseUrl, null, runner.Clock, LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain), 1000, CancellationToken.None,
+            publicUrl: null);
+        await server.CreatePolicyAsync(FleetCommand.DefaultPolicyJson, CancellationToken.None);
+
+        var report = await runner.RunAsync();
+
+        report.Enrollments.Should().Be(6);
+        report.ServerCommands.Should().Be(6);
+        report.SessionFailures.Should().BeEmpty();
+        var devices = server.Mdm.Devices().ToList();
+        devices.Should().HaveCount(6).And.OnlyContain(d => d.Commands.Length == 1 && d.Commands[0].State == "succeeded" && d.Sessions > 0);
+        devices.Should().OnlyContain(d => d.Alerts.Any(a => a.Code == "1201"), "each session starts with Alert 1201");
+        var answers = server.Mdm.Trace(devices[0].DeviceId, 1000).Where(t => t.Direction == "toDevice").ToList();
+        answers[0].Body.Should().Contain("<Data>407</Data>", "the first package 1 carries no Cred and is challenged");
+        answers[1].Body.Should().Contain("<Data>212</Data>", "package 1 again with the Cred from the challenge's nonce");
+    }
+
+    private static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
     private string Out(string name) => Path.Combine(_folder, name);
 
     private JsonNode Report(string name) => JsonNode.Parse(File.ReadAllText(Path.Combine(Out(name), "report.json")))!;

@@ -34,7 +34,9 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
 
     /// <summary>Starts the server on <paramref name="time"/> (the fleet's clock) with the fleet's directories.</summary>
     /// <param name="traceCapacity">SyncML messages kept per device for the dashboard (0 for large fleets).</param>
-    public async Task StartAsync(string listen, string? dataDirectory, TimeProvider time, LapsDirectories directories, int traceCapacity, CancellationToken ct)
+    /// <param name="publicUrl">The base URL devices are told; null: the URL each request came to (devices over HTTP).</param>
+    public async Task StartAsync(string listen, string? dataDirectory, TimeProvider time, LapsDirectories directories, int traceCapacity, CancellationToken ct,
+        string? publicUrl = PublicUrl)
     {
         var options = new ServerOptions
         {
@@ -46,7 +48,7 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
             // report needs (commands and enrollments are saved at once).
             MdmFlushInterval = TimeSpan.FromHours(6),
             PolicyCycleInterval = TimeSpan.FromHours(1),
-            Mdm = new MdmOptions { PublicUrl = PublicUrl, TraceCapacity = traceCapacity },
+            Mdm = new MdmOptions { PublicUrl = publicUrl, TraceCapacity = traceCapacity },
         };
         _host = LapsServerHost.CreateHostBuilder(options, time, services => services.AddLogging(l => l.ClearProviders())).Build();
         await _host.StartAsync(ct).ConfigureAwait(false);
