@@ -88,6 +88,39 @@ public class DashboardServingTests
     }
 
     [Test]
+    public async Task The_OpenAPI_document_describes_the_JSON_endpoints_and_not_the_page()
+    {
+        await using var server = await DashboardServer.Start();
+        using var http = server.CreateClient();
+
+        var paths = (await http.GetFromJsonAsync<JsonObject>(new Uri("/openapi/v1.json", UriKind.Relative)))!["paths"]!.AsObject().Select(p => p.Key).ToList();
+
+        paths.Should().Contain(["/dashboard/api/summary", "/dashboard/api/devices", "/dashboard/api/devices/{source}/{deviceId}", "/dashboard/api/series"]);
+        paths.Should().NotContain(p => p == "/dashboard" || p == "/dashboard/{file}");
+    }
+
+    [Test]
+    public async Task A_hosted_device_keeps_its_last_64_messages_and_counts_every_session()
+    {
+        await using var server = await DashboardServer.Start();
+        using var http = server.CreateClient();
+        await Seed.Register(http, "PC-BUSY");
+        for (var i = 1; i <= 40; i++)
+        {
+            await Seed.Post(http, "PC-BUSY", Seed.Package("PC-BUSY", Seed.Get(i, "./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays")));
+        }
+
+        var detail = (await http.GetFromJsonAsync<JsonObject>(new Uri("/dashboard/api/devices/hosted/PC-BUSY?trace=200", UriKind.Relative)))!;
+
+        detail["device"]!["sessions"]!.GetValue<long>().Should().Be(40);
+        var trace = detail["trace"]!.AsArray();
+        trace.Should().HaveCount(64);
+        // The oldest kept is the request of package 9 (packages 1 to 8 and their replies fell out of the ring).
+        trace[0]!["body"]!.GetValue<string>().Should().Contain("<CmdID>9</CmdID>");
+        trace[^1]!["direction"]!.GetValue<string>().Should().Be("fromDevice");
+    }
+
+    [Test]
     public async Task A_deleted_device_leaves_the_dashboard_with_its_trace()
     {
         await using var server = await DashboardServer.Start();
