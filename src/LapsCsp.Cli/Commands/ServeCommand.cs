@@ -19,9 +19,16 @@ internal static class ServeCommand
         var principals = new Option<FileInfo?>("--principals") { Description = "a JSON file of principals, roles and administrative units (default: the demo tenant)" };
         var allowRemote = new Option<bool>("--allow-remote") { Description = "allow non-loopback --urls (needs --principals)" };
         var logFormat = new Option<string>("--log-format") { Description = "json (default) or simple", DefaultValueFactory = _ => "json" };
-        var command = new Command("serve", "Serve simulated devices over HTTP with an emulated Microsoft Graph LAPS API")
+        var publicUrl = new Option<string?>("--public-url") { Description = "MDM: the base URL enrolling devices are told (default: the URL each request came to)" };
+        var enrollment = new Option<string>("--enrollment-auth") { Description = "MDM: who may enroll: any (default) or tenant (the principals' users and secrets)", DefaultValueFactory = _ => "any" };
+        var sessionAuth = new Option<string>("--session-auth")
         {
-            urls, data, principals, allowRemote, logFormat,
+            Description = "MDM: certificate-or-digest (default), certificate, or digest",
+            DefaultValueFactory = _ => "certificate-or-digest",
+        };
+        var command = new Command("serve", "Serve simulated devices over HTTP with an emulated Microsoft Graph LAPS API, and be an MDM server devices enroll with")
+        {
+            urls, data, principals, allowRemote, logFormat, publicUrl, enrollment, sessionAuth,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -43,6 +50,12 @@ internal static class ServeCommand
                 Tenant = tenant,
                 AllowRemote = result.GetValue(allowRemote),
                 LogFormat = result.GetValue(logFormat) ?? "json",
+                Mdm = new LapsCsp.Server.Mdm.MdmOptions
+                {
+                    PublicUrl = result.GetValue(publicUrl),
+                    EnrollmentAuthentication = result.GetValue(enrollment)!,
+                    SessionAuthentication = result.GetValue(sessionAuth)!,
+                },
             };
             return await LapsServerHost.RunAsync(options, Console.Out, ct).ConfigureAwait(false);
         });
