@@ -171,6 +171,40 @@ public class MdmServerTests
     }
 
     [Test]
+    public async Task Hostile_bodies_on_the_MDM_endpoints_get_clear_refusals_and_the_server_keeps_serving()
+    {
+        await using var factory = new LapsServerFactory();
+        using var client = factory.CreateClient();
+        const string entities = """<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><SyncML>&b;</SyncML>""";
+
+        using (var dtd = await client.PostAsync(new Uri("/ManagementServer/MDM.svc", UriKind.Relative), SyncMLHttp.Content(entities)))
+        {
+            dtd.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+            (await dtd.Content.ReadAsStringAsync()).Should().Contain("unreadable SyncML");
+        }
+
+        using (var huge = await client.PostAsync(new Uri("/ManagementServer/MDM.svc", UriKind.Relative), SyncMLHttp.Content(new byte[5 * 1024 * 1024])))
+        {
+            huge.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        }
+
+        using (var soap = await client.PostAsync(new Uri("/EnrollmentServer/Discovery.svc", UriKind.Relative),
+                   new StringContent(entities, Encoding.UTF8, "application/soap+xml")))
+        {
+            ((int)soap.StatusCode).Should().BeOneOf([400, 500], "a refused discovery message is a SOAP fault");
+            (await soap.Content.ReadAsStringAsync()).Should().Contain("Fault");
+        }
+
+        using (var big = await client.PostAsync(new Uri("/EnrollmentServer/Enrollment.svc", UriKind.Relative),
+                   new ByteArrayContent(new byte[2 * 1024 * 1024])))
+        {
+            big.StatusCode.Should().Be(HttpStatusCode.RequestEntityTooLarge);
+        }
+
+        (await Enroll(factory, 11)).DeviceId.Should().NotBeNullOrEmpty("the server still enrolls devices afterwards");
+    }
+
+    [Test]
     public async Task A_policy_assigned_to_all_devices_reaches_a_device_that_enrolls_afterwards()
     {
         await using var factory = new LapsServerFactory();
