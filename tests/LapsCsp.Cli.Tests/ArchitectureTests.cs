@@ -17,6 +17,7 @@ public class ArchitectureTests
         ["LapsCsp.Storage"] = ["LapsCsp.Device", "LapsCsp.Directory"],
         ["LapsCsp.Enrollment"] = [],
         ["LapsCsp.Server"] = ["LapsCsp.Device", "LapsCsp.Storage", "LapsCsp.Directory", "LapsCsp.SyncML", "LapsCsp.Enrollment"],
+        ["LapsCsp.Fleet.Orleans"] = ["LapsCsp.Fleet"],
         ["LapsCsp.Fleet"] = ["LapsCsp.SyncML", "LapsCsp.Ddf", "LapsCsp.Tree", "LapsCsp.Directory", "LapsCsp.Device", "LapsCsp.Enrollment", "LapsCsp.Storage"],
     };
 

@@ -79,6 +79,27 @@ public class FleetCommandTests
         days[11].Should().Be(10);
     }
 
+    [Test]
+    public void On_Orleans_the_fleet_reports_what_the_single_process_fleet_reports_for_the_same_seed()
+    {
+        var ports = FreePorts(2);
+        var single = CliRunner.Run("fleet", "run", "--devices", "12", "--days", "4", "--seed", "6", "--no-progress", "--out", Out("single"));
+        var grains = CliRunner.Run("fleet", "run", "--devices", "12", "--days", "4", "--seed", "6", "--no-progress", "--out", Out("grains"),
+            "--cluster", "localhost", "--silo-port", ports[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--gateway-port", ports[1].ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        single.ExitCode.Should().Be(0, single.Stderr);
+        grains.ExitCode.Should().Be(0, grains.Stderr);
+        grains.Stdout.Should().Contain("Orleans grains");
+        var one = Report("single");
+        var two = Report("grains");
+        one.AsObject().Remove("performance");
+        two.AsObject().Remove("performance");
+        two["enrollments"]!.GetValue<long>().Should().Be(12);
+        one.ToJsonString().Should().Be(two.ToJsonString());
+    }
+
+    [TestCase("--cluster", "zookeeper:x", "not a cluster", TestName = "fleet_run_refuses_an_unknown_cluster_kind")]
     [TestCase("--server", "ftp://host", "not an http(s) URL", TestName = "fleet_run_refuses_a_server_that_is_not_http")]
     [TestCase("--policy", "/no/such/policy.json", "no file", TestName = "fleet_run_refuses_a_missing_policy_file")]
     public void Refusals(string option, string value, string message)
@@ -166,13 +187,16 @@ public class FleetCommandTests
         answers[1].Body.Should().Contain("<Data>212</Data>", "package 1 again with the Cred from the challenge's nonce");
     }
 
-    private static int FreePort()
+    private static int FreePort() => FreePorts(1)[0];
+
+    /// <summary>Distinct free ports (the listeners are held open together so the OS hands out different ones).</summary>
+    private static int[] FreePorts(int count)
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        listeners.ForEach(l => l.Start());
+        var ports = listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port).ToArray();
+        listeners.ForEach(l => l.Stop());
+        return ports;
     }
 
     private string Out(string name) => Path.Combine(_folder, name);

@@ -2,6 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using LapsCsp.Enrollment.Security;
+using LapsCsp.Fleet.Orleans;
+using LapsCsp.Fleet.Orleans.Cluster;
+using LapsCsp.Fleet.Orleans.Grains;
 using LapsCsp.Fleet.Reporting;
 using LapsCsp.Fleet.Runner;
 using LapsCsp.Fleet.Transport;
@@ -26,6 +29,7 @@ internal static class FleetCommand
         RunCommand(),
         ReportCommand(),
         BenchCommand(),
+        SiloCommand(),
     };
 
     private sealed class RunArguments
@@ -75,9 +79,22 @@ internal static class FleetCommand
 
         public Option<bool> KeepServing { get; } = new("--keep-serving") { Description = "embedded server only: keep serving the API and dashboard after the run until Ctrl+C" };
 
+        public Option<string?> Cluster { get; } = new("--cluster")
+        {
+            Description = "run the devices as Orleans grains: localhost (one silo in this process), postgres:<Npgsql connection string> or redis:<configuration> (silos started with `lapscsp fleet silo`)",
+        };
+
+        public Option<string?> ClusterId { get; } = new("--cluster-id") { Description = "the Orleans cluster and service id (default lapscsp-fleet)" };
+
+        public Option<bool> HostSilo { get; } = new("--host-silo") { Description = "with postgres or redis clustering: this process runs a silo too" };
+
+        public Option<int?> SiloPort { get; } = new("--silo-port") { Description = "the silo port of this process's silo (default 11111)" };
+
+        public Option<int?> GatewayPort { get; } = new("--gateway-port") { Description = "the gateway port of this process's silo (default 30000)" };
+
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing })
+            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort })
             {
                 command.Options.Add(option);
             }
@@ -159,6 +176,15 @@ internal static class FleetCommand
             }
 
             var show = !result.GetValue(noProgress);
+            var (cluster, clusterError) = ReadCluster(result, arguments);
+            if (clusterError is not null)
+            {
+                server?.Dispose();
+                await Console.Error.WriteLineAsync("lapscsp fleet run: " + clusterError).ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+
+            if (cluster is not null) return await RunOnClusterAsync(arguments, result, options!, server, cluster, result.GetValue(output)!, show, ct).ConfigureAwait(false);
             if (server is null) return await RunEmbeddedAsync(arguments, result, options!, result.GetValue(output)!, show, ct).ConfigureAwait(false);
             using (server)
             using (var runner = new FleetRunner(options!, server))
@@ -215,6 +241,139 @@ internal static class FleetCommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    private static (FleetClusterOptions? Cluster, string? Error) ReadCluster(ParseResult result, RunArguments arguments)
+    {
+        if (result.GetValue(arguments.Cluster) is not { } text) return (null, null);
+        FleetClusterOptions cluster;
+        try
+        {
+            cluster = FleetClusterOptions.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            return (null, "--cluster: " + e.Message);
+        }
+
+        if (result.GetValue(arguments.ClusterId) is { } id) cluster = cluster with { ClusterId = id, ServiceId = id };
+        if (result.GetValue(arguments.HostSilo)) cluster = cluster with { HostSilo = true };
+        if (result.GetValue(arguments.SiloPort) is { } siloPort) cluster = cluster with { SiloPort = siloPort };
+        if (result.GetValue(arguments.GatewayPort) is { } gatewayPort) cluster = cluster with { GatewayPort = gatewayPort };
+        var problems = cluster.Validate();
+        return problems.Count > 0 ? (null, "--cluster: " + string.Join("; ", problems)) : (cluster, null);
+    }
+
+    /// <summary>The fleet on Orleans: this process is the coordinator. Against the embedded server it also runs the silo (the
+    /// server lives here, on the silo's clock); against a server URL, silos elsewhere may run the devices.</summary>
+    private static async Task<int> RunOnClusterAsync(RunArguments arguments, ParseResult result, FleetOptions options, HttpMdmServerConnection? server,
+        FleetClusterOptions cluster, string folder, bool show, CancellationToken ct)
+    {
+        if (server is not null)
+        {
+            using (server)
+            {
+                var remote = await WithProgressAsync(p => OrleansFleet.RunAsync(options, server, cluster, p, ct), show, options).ConfigureAwait(false);
+                Finish(remote, folder);
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        if (!cluster.HostsSilo)
+        {
+            await Console.Error.WriteLineAsync("lapscsp fleet run: the embedded server lives in this process: pass --host-silo, or --server URL for remote silos").ConfigureAwait(false);
+            return ExitCodes.Refused;
+        }
+
+        var clock = new LapsCsp.Fleet.Scheduling.VirtualClock(options.Start);
+        var directories = OrleansFleet.NewDirectories(clock);
+        await using var embedded = new EmbeddedMdmServer();
+        try
+        {
+            await embedded.StartAsync(result.GetValue(arguments.Listen)!, result.GetValue(arguments.Data), clock, directories,
+                result.GetValue(arguments.Trace) ?? (options.Devices > 2000 ? 0 : 20), ct).ConfigureAwait(false);
+            await embedded.CreatePolicyAsync(result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson, ct)
+                .ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or ServerConfigurationException)
+        {
+            await Console.Error.WriteLineAsync("lapscsp fleet run: the embedded server: " + e.Message).ConfigureAwait(false);
+            return ExitCodes.Refused;
+        }
+
+        var environment = new SharedFleetSiloEnvironment(new FleetSiloResources(embedded, directories, clock));
+        using var silo = await OrleansFleet.StartSiloAsync(cluster, environment, Microsoft.Extensions.Logging.LogLevel.Warning, ct).ConfigureAwait(false);
+        try
+        {
+            Console.WriteLine($"embedded MDM server: management API, Graph and dashboard at {embedded.ListeningUrl}; devices run as Orleans grains ({cluster})");
+            var grains = Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Orleans.IGrainFactory>(silo.Services);
+            var report = await WithProgressAsync(p => OrleansFleet.RunOnClusterAsync(grains, options, "embedded", p, ct), show, options).ConfigureAwait(false);
+            Finish(report, folder);
+        }
+        finally
+        {
+            await silo.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary><c>lapscsp fleet silo</c>: one silo of a fleet cluster on this host, until Ctrl+C.</summary>
+    private static Command SiloCommand()
+    {
+        var cluster = new Option<string>("--cluster") { Description = "postgres:<Npgsql connection string>, redis:<configuration> or localhost", Required = true };
+        var server = new Option<string>("--server") { Description = "the MDM server the devices of this silo talk to", Required = true };
+        var advertise = new Option<string?>("--advertise") { Description = "the IP address other silos reach this one at" };
+        var siloPort = new Option<int>("--silo-port") { Description = "silo-to-silo port (default 11111)", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "client gateway port (default 30000)", DefaultValueFactory = _ => 30000 };
+        var clusterId = new Option<string?>("--cluster-id") { Description = "the Orleans cluster and service id (default lapscsp-fleet)" };
+        var insecure = new Option<bool>("--insecure") { Description = "accept any server TLS certificate" };
+        var command = new Command("silo", "Run one Orleans silo of a fleet cluster; the coordinator is `lapscsp fleet run --cluster ...`")
+        {
+            cluster, server, advertise, siloPort, gatewayPort, clusterId, insecure,
+        };
+        command.SetAction(async (result, ct) =>
+        {
+            FleetClusterOptions options;
+            try
+            {
+                options = FleetClusterOptions.Parse(result.GetValue(cluster)!) with { SiloPort = result.GetValue(siloPort), GatewayPort = result.GetValue(gatewayPort) };
+            }
+            catch (FormatException e)
+            {
+                await Console.Error.WriteLineAsync("lapscsp fleet silo: --cluster: " + e.Message).ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+
+            if (result.GetValue(clusterId) is { } id) options = options with { ClusterId = id, ServiceId = id };
+            if (result.GetValue(advertise) is { } ip)
+            {
+                if (!System.Net.IPAddress.TryParse(ip, out var address))
+                {
+                    await Console.Error.WriteLineAsync($"lapscsp fleet silo: --advertise '{ip}' is not an IP address").ConfigureAwait(false);
+                    return ExitCodes.Refused;
+                }
+
+                options = options with { AdvertisedAddress = address };
+            }
+
+            var problems = options.Validate();
+            var url = result.GetValue(server)!;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) problems = [.. problems, $"--server '{url}' is not an http(s) URL"];
+            if (problems.Count > 0)
+            {
+                await Console.Error.WriteLineAsync("lapscsp fleet silo: " + string.Join("; ", problems)).ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+
+            var discovery = uri!.AbsolutePath is "" or "/" ? new Uri(uri, "/EnrollmentServer/Discovery.svc") : uri;
+            using var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(insecure) });
+            Console.WriteLine($"lapscsp fleet silo: {options}, devices talk to {discovery}; Ctrl+C stops");
+            await OrleansFleet.RunSiloAsync(options, connection, ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        });
+        return command;
     }
 
     private static void Finish(FleetReport report, string folder)
