@@ -83,7 +83,7 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state) : ID
     {
         foreach (var record in state.Entra.AuditLog)
         {
-            if (record.ActivityDisplayName == LapsAuditActivities.UpdatePassword) yield return (record, "entraId");
+            if (record.ActivityDisplayName == LapsAuditActivities.UpdatePassword) yield return (record, "azureAD");
         }
 
         foreach (var record in state.ActiveDirectory.AuditLog)
