@@ -107,6 +107,7 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
     /// <summary>Saves what is unsaved and stops.</summary>
     public async ValueTask DisposeAsync()
     {
+        _mdm = null;
         if (_host is null) return;
         try
         {

@@ -16,9 +16,6 @@ namespace LapsCsp.Cli.Commands;
 /// <summary><c>lapscsp fleet run|report|bench</c>: fleets of simulated Windows devices against an MDM server (issue 6).</summary>
 internal static class FleetCommand
 {
-    /// <summary>Why bench needs --server: it measures the fleet alone, so the server must be somewhere else.</summary>
-    internal const string BenchNeedsServer = "--server is required: the benchmark measures the fleet alone (run `lapscsp serve` or another MDM server)";
-
     /// <summary>The LAPS policy an embedded run creates when no --policy is given: Entra ID backup (every join type of the mix
     /// can back up there), rotation every 7 days, the defaults for the rest.</summary>
     internal const string DefaultPolicyJson =
@@ -426,23 +423,46 @@ internal static class FleetCommand
 
             if (server is null)
             {
-                await Console.Error.WriteLineAsync("lapscsp fleet bench: " + BenchNeedsServer).ConfigureAwait(false);
-                return ExitCodes.Refused;
+                // Against the embedded server: the fleet's figures, then what the server keeps per device (its records and the
+                // emulated directories it shares with the fleet).
+                var embedded = new EmbeddedMdmServer();
+                try
+                {
+                    var policy = result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson;
+                    var embeddedBench = await WithProgressAsync(p => FleetBench.RunAsync(options!, embedded, p, ct, async (runner, token) =>
+                    {
+                        await embedded.StartAsync(result.GetValue(arguments.Listen)!, null, runner.Clock,
+                            LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain), 0, token).ConfigureAwait(false);
+                        await embedded.CreatePolicyAsync(policy, token).ConfigureAwait(false);
+                    }), true, options!).ConfigureAwait(false);
+                    // The server started after the bench's first heap figure and is still up at its last one.
+                    var serverBytes = Math.Max(0, embeddedBench.Heap.Without - embeddedBench.Heap.Before) / options!.Devices;
+                    Console.WriteLine(Describe(embeddedBench) + string.Create(CultureInfo.InvariantCulture,
+                        $"; embedded server and directories: {serverBytes} bytes/device"));
+                }
+                finally
+                {
+                    await embedded.DisposeAsync().ConfigureAwait(false);
+                }
+
+                return ExitCodes.Ok;
             }
 
             using (server)
             {
                 var bench = await WithProgressAsync(p => FleetBench.RunAsync(options!, server!, p, ct), true, options!).ConfigureAwait(false);
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"devices {bench.Devices}, days {bench.Days}, sessions {bench.Sessions}, wall {bench.WallSeconds:0.##} s, " +
-                    $"check-ins/s {bench.CheckInsPerSecond:0.#}, simulated days/min {bench.SimulatedDaysPerMinute:0.##}, " +
-                    $"bytes/idle device {bench.BytesPerIdleDevice}, bytes/loaded device {bench.BytesPerLoadedDevice}, peak working set {bench.PeakWorkingSetBytes / 1048576} MiB"));
+                Console.WriteLine(Describe(bench));
             }
 
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static string Describe(FleetBenchResult bench) => string.Create(CultureInfo.InvariantCulture,
+        $"devices {bench.Devices}, days {bench.Days}, sessions {bench.Sessions}, wall {bench.WallSeconds:0.##} s, " +
+        $"check-ins/s {bench.CheckInsPerSecond:0.#}, check-ins/CPU-s {bench.CheckInsPerCpuSecond:0.#}, simulated days/min {bench.SimulatedDaysPerMinute:0.##}, " +
+        $"bytes/idle device {bench.BytesPerIdleDevice}, bytes/loaded device {bench.BytesPerLoadedDevice}, peak working set {bench.PeakWorkingSetBytes / 1048576} MiB");
 
     internal static void Write(FleetReport report, string folder)
     {

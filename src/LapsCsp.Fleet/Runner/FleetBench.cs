@@ -33,8 +33,10 @@ public sealed record FleetBenchResult(
 /// <summary>Measures a fleet: memory per idle and per loaded device, check-ins per second, simulated days per real minute.</summary>
 public static class FleetBench
 {
+    /// <param name="prepare">Runs after the runner is built and before the fleet starts (an in-process server starts on the
+    /// runner's clock here); what it allocates counts in the figures.</param>
     public static async Task<FleetBenchResult> RunAsync(FleetOptions options, IMdmServerConnection server, IProgress<FleetProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, Func<FleetRunner, CancellationToken, Task>? prepare = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         var before = Heap();
@@ -45,6 +47,7 @@ public static class FleetBench
         var runner = new FleetRunner(options, server);
         try
         {
+            if (prepare is not null) await prepare(runner, cancellationToken).ConfigureAwait(false);
             report = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
 
             // The continuation runs inline under RunAsync's completed frame, which still holds the runner: measure from a
@@ -70,12 +73,14 @@ public static class FleetBench
         return new FleetBenchResult(options.Devices, options.Days, report.Sessions, perf.WallSeconds, perf.CheckInsPerSecond, perf.SimulatedDaysPerMinute,
             perIdle, perLoaded, perf.PeakWorkingSetBytes, report) { Heap = (before, loaded, idle, after) };
 
-        static long Heap()
-        {
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            GC.WaitForPendingFinalizers();
-            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
-            return GC.GetTotalMemory(forceFullCollection: true);
-        }
+    }
+
+    /// <summary>The managed heap after full, compacting collections (what is really held).</summary>
+    public static long Heap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }
