@@ -120,6 +120,16 @@ public class FleetCommandTests
     }
 
     [Test]
+    public void fleet_bench_measures_the_fleet_and_what_the_embedded_server_keeps_per_device()
+    {
+        var run = CliRunner.Run("fleet", "bench", "--devices", "30", "--days", "1", "--resident", "10", "--faults", Faults);
+
+        run.ExitCode.Should().Be(0, run.Stderr);
+        var line = run.Stdout.Split('\n').Single(l => l.StartsWith("devices 30,", StringComparison.Ordinal));
+        line.Should().MatchRegex(@"sessions [1-9]\d*, ").And.MatchRegex(@"bytes/idle device [1-9]\d*").And.MatchRegex(@"embedded server and directories: [1-9]\d* bytes/device");
+    }
+
+    [Test]
     public void A_saved_run_renders_again_with_fleet_report()
     {
         CliRunner.Run("fleet", "run", "--devices", "5", "--days", "1", "--no-progress", "--out", Out("r")).ExitCode.Should().Be(0);
