@@ -142,8 +142,10 @@ public sealed class MdmService
 
     private async Task EnrolledAsync(EnrolledDevice enrolled, CancellationToken ct)
     {
-        var device = _devices.GetOrAdd(enrolled.DeviceId, _ => new MdmDevice(new MdmDeviceRecord { Enrollment = enrolled }));
+        var created = new MdmDevice(new MdmDeviceRecord { Enrollment = enrolled });
+        var device = _devices.GetOrAdd(enrolled.DeviceId, created);
         await device.Gate.WaitAsync(ct).ConfigureAwait(false);
+        var previous = device.Record;
         try
         {
             // A device that enrolls again starts a new management relationship: new certificate and credentials, a new
@@ -156,6 +158,13 @@ public sealed class MdmService
             }
 
             await SaveAsync(device).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not stored, not enrolled: memory goes back to what the store holds (the client gets an error and tries again).
+            device.Record = previous;
+            if (ReferenceEquals(device, created)) _devices.TryRemove(new KeyValuePair<string, MdmDevice>(enrolled.DeviceId, created));
+            throw;
         }
         finally
         {
@@ -174,8 +183,18 @@ public sealed class MdmService
         try
         {
             if (device.Record.Unenrolled) return null;
+            var previous = device.Record;
             device.Record = Enqueue(device.Record, package, requestedBy, Now);
-            await SaveAsync(device).ConfigureAwait(false);
+            try
+            {
+                await SaveAsync(device).ConfigureAwait(false);
+            }
+            catch
+            {
+                device.Record = previous;
+                throw;
+            }
+
             return device.Record.Commands[^1];
         }
         finally
@@ -213,10 +232,26 @@ public sealed class MdmService
             device.AddTrace(new MdmTraceEntry(now, "fromDevice", message.Header.SessionId, MsgId(message.Header.MsgId), Encoding.UTF8.GetString(body)), _options.TraceCapacity);
             var certificateOk = peerCertificateThumbprint is not null
                 && string.Equals(peerCertificateThumbprint, device.Record.Enrollment.CertificateThumbprint, StringComparison.OrdinalIgnoreCase);
+            var before = (device.Record, device.CurrentSession, device.ServerMsgId, device.Authenticated, InFlight: device.InFlight.ToList());
             var outcome = MdmSession.Process(device, message, certificateOk, _options, now);
             if (outcome.HttpStatus is { } status) return MdmHttpResponse.Text(status, outcome.HttpText ?? "refused");
             device.Dirty = true;
-            if (outcome.Durable) await SaveAsync(device).ConfigureAwait(false);
+            if (outcome.Durable)
+            {
+                try
+                {
+                    await SaveAsync(device).ConfigureAwait(false);
+                }
+                catch
+                {
+                    // The answer does not go out: the device and the store stay as they were before this message (the client
+                    // sends it again, and the Statuses are attributed then).
+                    (device.Record, device.CurrentSession, device.ServerMsgId, device.Authenticated, _) = before;
+                    device.InFlight.Clear();
+                    foreach (var (key, value) in before.InFlight) device.InFlight[key] = value;
+                    throw;
+                }
+            }
             var reply = SyncMLWriter.WriteToUtf8(outcome.Reply!, new SyncMLWriterOptions { XmlDeclaration = true });
             device.AddTrace(new MdmTraceEntry(now, "toDevice", outcome.Reply!.Header.SessionId, device.ServerMsgId, Encoding.UTF8.GetString(reply)), _options.TraceCapacity);
             return new MdmHttpResponse(200, SyncMLMessage.MediaType, reply);

@@ -302,6 +302,63 @@ public class MdmServerTests
         }
     }
 
+    [Test]
+    public async Task When_the_store_refuses_a_write_the_request_fails_and_nothing_of_it_stays_in_memory()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "lapscsp-mdm-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using var factory = new LapsServerFactory(new ServerOptions { LogFormat = "simple", DataDirectory = folder });
+            using var admin = await factory.ClientFor(Admin);
+            var identity = await Enroll(factory, 12);
+            var policyId = await CreatePolicy(admin, """{"backupDirectory":1}""");
+            var database = Path.Combine(folder, "lapscsp.db");
+
+            // A trigger makes SQLite refuse every write of an enrolled device's record, as a full disk would.
+            Sql(database, """
+                CREATE TRIGGER refuse_insert BEFORE INSERT ON key_value WHEN NEW.key LIKE 'mdm.device.%' BEGIN SELECT RAISE(ABORT, 'disk full'); END;
+                CREATE TRIGGER refuse_update BEFORE UPDATE ON key_value WHEN NEW.key LIKE 'mdm.device.%' BEGIN SELECT RAISE(ABORT, 'disk full'); END;
+                """);
+            using (var refused = await admin.PostAsJsonAsync(new Uri($"/beta/deviceManagement/lapsPolicies/{policyId}/assign", UriKind.Relative),
+                       new { deviceIds = new[] { identity.DeviceId } }))
+            {
+                refused.StatusCode.Should().Be(HttpStatusCode.InternalServerError);
+            }
+
+            (await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands"))["value"]!.AsArray()
+                .Should().BeEmpty("the queued command was not stored, so it is not queued");
+            var before = (await Get(admin, "/beta/deviceManagement/enrolledDevices"))["value"]!.AsArray().Count;
+            using (var http = factory.CreateClient())
+            {
+                var client = new EnrollmentClient(request => Transport(http, request), factory.Time,
+                    new EnrollmentClientOptions { DiscoveryUrl = "http://localhost/EnrollmentServer/Discovery.svc" });
+                var outcome = await client.EnrollAsync(DeviceProfile.Generate(new Random(13), "user13@contoso.com"),
+                    EnrollmentCredential.UsernamePassword("user13@contoso.com", "any"), CancellationToken.None);
+                outcome.Succeeded.Should().BeFalse("the server could not store the enrollment");
+            }
+
+            (await Get(admin, "/beta/deviceManagement/enrolledDevices"))["value"]!.AsArray().Should().HaveCount(before);
+
+            Sql(database, "DROP TRIGGER refuse_insert; DROP TRIGGER refuse_update;");
+            var assign = await Post(admin, $"/beta/deviceManagement/lapsPolicies/{policyId}/assign", new { deviceIds = new[] { identity.DeviceId } });
+            assign["value"]![0]!["status"]!.GetValue<string>().Should().Be("queued");
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (System.IO.Directory.Exists(folder)) System.IO.Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static void Sql(string database, string sql)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
     // ---- helpers ----
 
     private static async Task<DeviceEnrollmentIdentity> Enroll(LapsServerFactory factory, int seed)
