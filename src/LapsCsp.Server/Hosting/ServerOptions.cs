@@ -61,7 +61,8 @@ public sealed record ServerOptions
         var problems = new List<string>();
         if (Urls.Count == 0) problems.Add("--urls: at least one URL is needed");
         problems.AddRange(Mdm.Validate());
-        if (MdmFlushInterval <= TimeSpan.Zero) problems.Add("the MDM flush interval must be positive");
+        if (MdmFlushInterval < TimeSpan.FromSeconds(1)) problems.Add("the MDM flush interval must be at least 1 second");
+        if (MdmFlushInterval > TimeSpan.FromMilliseconds(uint.MaxValue - 1)) problems.Add("the MDM flush interval must be at most 49 days (the timer's limit)");
         foreach (var url in Urls)
         {
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))

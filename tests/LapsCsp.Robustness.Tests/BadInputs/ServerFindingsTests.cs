@@ -69,10 +69,15 @@ public sealed class ServerFindingsTests
     /// <summary>Found by MdmTrafficChaosTests: ServerOptions.Validate accepts any PolicyCycleInterval of a second or more,
     /// but PeriodicTimer refuses periods over uint.MaxValue - 1 ms (about 49.7 days): PolicyCycleService then fails at
     /// start with ArgumentOutOfRangeException ("BackgroundService failed"), and no policy cycle ever runs.</summary>
-    [Test]
-    public void A_policy_cycle_interval_the_timer_cannot_hold_is_refused_by_validation()
+    [TestCase(60, 0, TestName = "A_policy_cycle_interval_the_timer_cannot_hold_is_refused_by_validation")]
+    [TestCase(0, 60, TestName = "An_MDM_flush_interval_the_timer_cannot_hold_is_refused_by_validation")]
+    public void Intervals_the_timer_cannot_hold_are_refused(int policyDays, int flushDays)
     {
-        var options = new LapsCsp.Server.Hosting.ServerOptions { PolicyCycleInterval = TimeSpan.FromDays(60) };
+        var options = new LapsCsp.Server.Hosting.ServerOptions
+        {
+            PolicyCycleInterval = policyDays > 0 ? TimeSpan.FromDays(policyDays) : TimeSpan.FromMinutes(5),
+            MdmFlushInterval = flushDays > 0 ? TimeSpan.FromDays(flushDays) : TimeSpan.FromSeconds(30),
+        };
 
         options.Validate().Should().ContainSingle(p => p.Contains("interval", StringComparison.OrdinalIgnoreCase));
     }
@@ -81,8 +86,6 @@ public sealed class ServerFindingsTests
     /// and PolicyService.RotateAsync reports the rotation only when the record count grew; from the 501st rotation on the
     /// count stays at 500 and the action answers "rotation": null although the device rotated and backed up.</summary>
     [Test]
-    [Ignore("Known server bug: RotateAsync must find the rotation this delivery caused (e.g. the newest record requested by this "
-        + "caller at or after the delivery's start), not compare counts of a list capped at 500. Remove this Ignore with that fix.")]
     public async Task The_rotate_action_reports_its_rotation_after_five_hundred_rotations()
     {
         await using var server = InMemoryServer.Start();
