@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using LapsCsp.Device.Accounts;
 using LapsCsp.Device.Catalog;
+using LapsCsp.Device.DeviceInformation;
 using LapsCsp.Device.Events;
 using LapsCsp.Device.Identity;
 using LapsCsp.Device.Laps;
@@ -67,6 +68,13 @@ public sealed record DeviceOptions
 
     /// <summary>How many events the Microsoft-Windows-LAPS/Operational channel keeps before overwriting the oldest.</summary>
     public int EventLogCapacity { get; init; } = LapsEventLog.DefaultCapacity;
+
+    /// <summary>What <c>./DevInfo</c> and <c>./DevDetail</c> report about the machine (make, model, BIOS, serial number, RAM);
+    /// default <see cref="DeviceHardware.For"/> of <see cref="DeviceId"/>.</summary>
+    public DeviceHardware? Hardware { get; init; }
+
+    /// <summary>The DevInfo/DevDetail values of this device: identity, OS build and edition of <see cref="Context"/>, hardware.</summary>
+    public DeviceDescription Description => DeviceDescription.For(Identity, Context, Hardware ?? DeviceHardware.For(DeviceId));
 
     public DeviceIdentity Identity => new(
         DeviceId,
@@ -153,7 +161,8 @@ public sealed class SimulatedDevice : IDisposable
             new LapsEngineSettings(Options.DisabledReset, Options.MinimumLocalPasswordLength, Options.PostAuthenticationRetryInterval));
         Backend = new SimulatedDeviceBackend(Accounts, _engine, Time);
         Tree = new DmTree(Options.Schema ?? CspCatalog.DefaultSchema, Options.TreeOptions, Backend);
-        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile, DeviceId = Options.DeviceId });
+        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile, DeviceId = Options.DeviceId },
+            new DeviceInformationNodes(Options.Description, Time));
     }
 
     public DeviceOptions Options { get; }

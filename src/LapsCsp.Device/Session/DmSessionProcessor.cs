@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using LapsCsp.Device.DeviceInformation;
 using LapsCsp.SyncML;
 using LapsCsp.SyncML.Messages;
 using LapsCsp.Tree;
@@ -28,19 +29,32 @@ public sealed record SessionOptions
 /// request order, echoing MsgRef and CmdRef verbatim (Windows echoes non-numeric CmdIDs); a container (Atomic, Sequence)
 /// gets its own Status before its children's; a Results follows the Status of each successful Get. A command without
 /// CmdID gets a Status with an empty CmdRef and 400; an element that is not a DM command gets 400.
+/// Items under <c>./DevInfo</c> and <c>./DevDetail</c> are answered by <see cref="DeviceInformationNodes"/> instead of the CSP
+/// tree, with the same Status and Results shapes; inside an Atomic a write to them fails the Atomic (405, the rest rolled
+/// back) and a Get is 500 like any Get in an Atomic.
 /// </remarks>
 public sealed class DmSessionProcessor
 {
     private readonly DmTree _tree;
     private readonly SessionOptions _options;
+    private readonly DeviceInformationNodes? _deviceInformation;
 
     public DmSessionProcessor(DmTree tree, SessionOptions? options = null)
+        : this(tree, options, deviceInformation: null)
+    {
+    }
+
+    /// <param name="deviceInformation">The device's DevInfo/DevDetail nodes; without them those URIs go to the tree (404).</param>
+    public DmSessionProcessor(DmTree tree, SessionOptions? options, DeviceInformationNodes? deviceInformation)
     {
         _tree = tree;
         _options = options ?? new SessionOptions();
+        _deviceInformation = deviceInformation;
     }
 
     public DmTree Tree => _tree;
+
+    public DeviceInformationNodes? DeviceInformation => _deviceInformation;
 
     public SessionOptions Options => _options;
 
@@ -138,7 +152,8 @@ public sealed class DmSessionProcessor
         var outcomes = new List<(Item Item, CspOutcome Outcome)>(command.Items.Length);
         foreach (var item in command.Items)
         {
-            outcomes.Add((item, _tree.Execute(ToCspCommand(command, item))));
+            var cspCommand = ToCspCommand(command, item);
+            outcomes.Add((item, OwnedByDeviceInformation(cspCommand) ? _deviceInformation!.Execute(cspCommand) : _tree.Execute(cspCommand)));
         }
 
         writer.AddItemStatuses(command, outcomes, _options.Profile, depth);
@@ -183,7 +198,7 @@ public sealed class DmSessionProcessor
                 case ItemCommand item when item.Items.Length > 0:
                     foreach (var i in item.Items)
                     {
-                        treeCommands.Add(ToCspCommand(item, i));
+                        treeCommands.Add(InAtomic(ToCspCommand(item, i)));
                         owners.Add((child, i));
                     }
 
@@ -237,6 +252,19 @@ public sealed class DmSessionProcessor
                 writer.AddItemStatuses(itemCommand, childOutcomes, _options.Profile, depth + 1);
             }
         }
+    }
+
+    private bool OwnedByDeviceInformation(CspCommand command) =>
+        _deviceInformation is not null && command.Operation != CspOperation.Rejected && DeviceInformationNodes.Owns(command.Uri);
+
+    /// <summary>An Atomic's command as the tree stages it: a write to DevInfo/DevDetail is judged by those nodes (405) and
+    /// enters the Atomic as that failure, so that it fails the Atomic and rolls the rest back (OMA-DM RepPro 4.1.6.3). A Get
+    /// or Exec is left to the tree, which refuses it inside an Atomic (500) whatever the node.</summary>
+    private CspCommand InAtomic(CspCommand command)
+    {
+        if (!OwnedByDeviceInformation(command) || command.Operation is CspOperation.Get or CspOperation.Exec) return command;
+        var outcome = _deviceInformation!.Execute(command);
+        return outcome.Succeeded ? command : CspCommand.Rejected(outcome.Fault, outcome.Reason ?? "refused", command.Uri);
     }
 
     /// <summary>OMA-DM RepPro §4.1.6.14: commands run in order; the Sequence itself gets 200 once it started; after the first

@@ -1,8 +1,11 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using LapsCsp.Device.DeviceInformation;
+using LapsCsp.Device.Session;
 using LapsCsp.Enrollment.Security;
 using LapsCsp.SyncML;
 using LapsCsp.SyncML.Messages;
+using LapsCsp.Tree.Commands;
 
 namespace LapsCsp.Fleet.Session;
 
@@ -11,20 +14,24 @@ namespace LapsCsp.Fleet.Session;
 /// nodes) and the client credential of <c>./SyncML/DMAcc</c> (Fleet's rekey).</summary>
 /// <remarks>
 /// Sources: OMA-DM 1.2 DevInfo/DevDetail (spec-digest A.8); DMClient CSP and MDE2 §2.2.9.3 (Poll, Unenroll; digest 3, 4);
-/// DMAcc CSP and Fleet's rekey Replaces of <c>…/AppAuth/CLCRED/AAuthName|AAuthSecret</c> (digest 2.2). <c>./Device/</c>
+/// DMAcc CSP and Fleet's rekey Replaces of <c>…/AppAuth/CLCRED/AAuthName|AAuthSecret</c> (digest 2.2). DevInfo and DevDetail
+/// are answered by the simulated device's <see cref="DeviceInformationNodes"/> from <see cref="DmDeviceInfo"/> (LocalTime needs
+/// the clock passed as <c>time</c>; without it that node is 404). <c>./Device/</c>
 /// before a path is ignored. Codes: 404 for a node that does not exist, 405 for a write to a read-only node or an Exec
 /// on a leaf that does not execute, 400 for a value that does not parse. A Replace of a Poll node changes the schedule
 /// (<see cref="PollChanged"/>); Exec on <c>Provider/&lt;id&gt;/Unenroll</c> asks for unenrollment and gets no Status
 /// (digest 4: the device aborts the session and sends a 1226 alert instead).
 /// </remarks>
-internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication authentication)
+internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication authentication, TimeProvider? time = null)
 {
-    private static readonly string[] s_devInfo = ["DevId", "Man", "Mod", "DmV", "Lang"];
     private static readonly string[] s_pollNodes =
     [
         "IntervalForFirstSetOfRetries", "NumberOfFirstRetries", "IntervalForSecondSetOfRetries", "NumberOfSecondRetries",
         "IntervalForRemainingScheduledRetries", "NumberOfRemainingScheduledRetries", "PollOnLogin", "AllUsersPollOnFirstLogin",
     ];
+
+    private DeviceInformationNodes? _deviceInformation;
+    private DmDeviceInfo? _describedDevice;
 
     public DmClientState State { get; private set; } = state;
 
@@ -42,7 +49,7 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
     {
         if (uri is null) return false;
         var path = Normalize(uri);
-        return Under(path, "./DevInfo") || Under(path, "./DevDetail") || Under(path, "./Vendor/MSFT/DMClient") || Under(path, "./SyncML/DMAcc");
+        return DeviceInformationNodes.Owns(uri) || Under(path, "./Vendor/MSFT/DMClient") || Under(path, "./SyncML/DMAcc");
     }
 
     /// <summary>A command entirely about client nodes: every Item (or every child of an Atomic) targets one.</summary>
@@ -127,6 +134,7 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
 
     private NodeOutcome Run(ItemCommand command, Item item)
     {
+        if (DeviceInformationNodes.Owns(item.TargetUri)) return DeviceInformation(command, item);
         var path = Normalize(item.TargetUri!);
         return command.Kind switch
         {
@@ -140,39 +148,6 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
     private NodeOutcome Get(string path)
     {
         var device = State.Device;
-        if (path == "./DevInfo") return new NodeOutcome(StatusCode.Ok, string.Join('/', s_devInfo), "node");
-        if (Under(path, "./DevInfo"))
-        {
-            return path["./DevInfo/".Length..] switch
-            {
-                "DevId" => Found(device.DeviceId),
-                "Man" => Found(device.Manufacturer),
-                "Mod" => Found(device.Model),
-                "DmV" => Found(device.DmVersion),
-                "Lang" => Found(device.Language),
-                _ => new NodeOutcome(StatusCode.NotFound),
-            };
-        }
-
-        if (path == "./DevDetail") return new NodeOutcome(StatusCode.Ok, "DevTyp/OEM/FwV/SwV/HwV/LrgObj/URI/Ext", "node");
-        if (Under(path, "./DevDetail"))
-        {
-            return path["./DevDetail/".Length..] switch
-            {
-                "DevTyp" => Found(device.DeviceType),
-                "OEM" => Found(device.Oem),
-                "FwV" => Found(device.FirmwareVersion),
-                "SwV" => Found(device.SoftwareVersion),
-                "HwV" => Found(device.HardwareVersion),
-                "LrgObj" => new NodeOutcome(StatusCode.Ok, "false", "bool"),
-                "URI/MaxDepth" or "URI/MaxTotLen" or "URI/MaxSegLen" => new NodeOutcome(StatusCode.Ok, "0", "int"),
-                "Ext/Microsoft/DeviceName" => Found(device.DeviceName),
-                "Ext/Microsoft/SMBIOSSerialNumber" => Found(device.SerialNumber),
-                "Ext/Microsoft/OSPlatform" => Found(device.OsPlatform),
-                _ => new NodeOutcome(StatusCode.NotFound),
-            };
-        }
-
         if (path == "./Vendor/MSFT/DMClient/HWDevID") return Found(device.HwDevId);
         if (ProviderRelative(path) is { } relative)
         {
@@ -190,9 +165,37 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
         return new NodeOutcome(StatusCode.NotFound);
     }
 
+    /// <summary>DevInfo and DevDetail: the device's one implementation (<see cref="DeviceInformationNodes"/>), fed with
+    /// <see cref="DmDeviceInfo"/>; its faults become codes through the device's status map (404, 405, 400).</summary>
+    private NodeOutcome DeviceInformation(ItemCommand command, Item item)
+    {
+        var uri = item.TargetUri!;
+        var cspCommand = command.Kind switch
+        {
+            ItemCommandKind.Get => CspCommand.Get(uri),
+            ItemCommandKind.Add => CspCommand.Add(uri, null, item.DataText),
+            ItemCommandKind.Replace => CspCommand.Replace(uri, null, item.DataText),
+            ItemCommandKind.Delete => CspCommand.Delete(uri),
+            ItemCommandKind.Exec => CspCommand.Exec(uri, item.DataText),
+            _ => null,
+        };
+        if (cspCommand is null) return new NodeOutcome(StatusCode.CommandNotAllowed);
+        if (_deviceInformation is null || !ReferenceEquals(_describedDevice, State.Device))
+        {
+            _describedDevice = State.Device;
+            _deviceInformation = new DeviceInformationNodes(State.Device.ToDescription(), time);
+        }
+
+        var outcome = _deviceInformation.Execute(cspCommand);
+        var code = StatusMap.ToStatus(outcome, ProtocolProfile.Windows);
+        return outcome.Value is { } value
+            ? new NodeOutcome(code, value.Data, value.Format.ToString().ToLowerInvariant())
+            : new NodeOutcome(code);
+    }
+
     private NodeOutcome Set(string path, string? data)
     {
-        if (Under(path, "./DevInfo") || Under(path, "./DevDetail") || path == "./Vendor/MSFT/DMClient/HWDevID")
+        if (path == "./Vendor/MSFT/DMClient/HWDevID")
         {
             return new NodeOutcome(StatusCode.CommandNotAllowed);
         }

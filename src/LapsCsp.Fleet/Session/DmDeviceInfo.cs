@@ -1,7 +1,10 @@
+using LapsCsp.Device.DeviceInformation;
+
 namespace LapsCsp.Fleet.Session;
 
 /// <summary>What the DM client says about its device: the <c>./DevInfo</c> values it sends in every package 1 and the
-/// <c>./DevDetail</c> values it answers Gets with.</summary>
+/// <c>./DevDetail</c> values it answers Gets with (through the device's <see cref="DeviceInformationNodes"/>, see
+/// <see cref="ToDescription"/>).</summary>
 /// <remarks>OMA-DM 1.2 DevInfo (DevId, Man, Mod, DmV, Lang) and DevDetail (DevTyp, OEM, FwV, SwV, HwV, LrgObj, URI limits);
 /// spec-digest A.8. The defaults are the real Windows 10 19043 VMware VM of corpus r20/e10.</remarks>
 public sealed record DmDeviceInfo
@@ -44,4 +47,34 @@ public sealed record DmDeviceInfo
 
     /// <summary><c>./DevDetail/Ext/Microsoft/OSPlatform</c>, e.g. <c>Windows 10 Enterprise Evaluation</c>.</summary>
     public string? OsPlatform { get; init; }
+
+    /// <summary><c>./DevDetail/Ext/Microsoft/ProcessorArchitecture</c> (SYSTEM_INFO; 9 = x64, as the r20 VM).</summary>
+    public int? ProcessorArchitecture { get; init; } = DeviceHardware.ArchitectureAmd64;
+
+    /// <summary><c>./DevDetail/Ext/Microsoft/ProcessorType</c> (SYSTEM_INFO; 8664 = AMD64).</summary>
+    public int? ProcessorType { get; init; } = DeviceHardware.ProcessorAmdX8664;
+
+    /// <summary><c>./DevDetail/Ext/Microsoft/TotalRAM</c> in MB; null (404) when not set.</summary>
+    public int? TotalRamMb { get; init; }
+
+    /// <summary>These values as the device's DevInfo/DevDetail description, which the client's nodes answer from.</summary>
+    public DeviceDescription ToDescription() => new()
+    {
+        DeviceId = DeviceId,
+        Manufacturer = Manufacturer,
+        Model = Model,
+        DmVersion = DmVersion,
+        Language = Language,
+        DeviceType = DeviceType,
+        Oem = Oem,
+        FirmwareVersion = FirmwareVersion,
+        HardwareVersion = HardwareVersion,
+        SoftwareVersion = SoftwareVersion,
+        DeviceName = DeviceName,
+        SerialNumber = SerialNumber,
+        OsPlatform = OsPlatform,
+        ProcessorArchitecture = ProcessorArchitecture,
+        ProcessorType = ProcessorType,
+        TotalRamMb = TotalRamMb,
+    };
 }
