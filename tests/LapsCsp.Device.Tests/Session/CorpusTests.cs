@@ -63,7 +63,7 @@ public class CorpusTests
     }
 
     [Test]
-    public void MS_MDM_server_example_Gets_devdetail_nodes_this_device_lacks()
+    public void MS_MDM_server_example_Gets_devdetail_nodes_a_session_without_device_information_lacks()
     {
         var reply = NewSession().Process(Corpus("r11-msmdm-ex-server-get-devdetail.xml", lenient: false));
         reply.Statuses().Select(s => s.Cmd).Should().Equal("SyncHdr", "Get", "Get");
