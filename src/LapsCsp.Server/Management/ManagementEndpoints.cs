@@ -135,15 +135,19 @@ internal static class ManagementEndpoints
         return Results.Json(new { value = results }, s_json);
     }
 
-    private static IResult ListDevices(HttpContext context, DeviceRegistry registry)
+    /// <summary>Hosted devices, then devices enrolled over MS-MDE2 (what the MDM server knows of them: no LAPS internals).</summary>
+    private static IResult ListDevices(HttpContext context, DeviceRegistry registry, Mdm.MdmService mdm)
     {
         if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
-        return Results.Json(new { value = registry.All().Select(h => Summary(h, registry.State)).ToList() }, s_json);
+        var hosted = registry.All().Select(h => Summary(h, registry.State));
+        var enrolled = mdm.Devices().Where(d => !d.Unenrolled).OrderBy(d => d.DeviceId, StringComparer.Ordinal).Select(EnrolledSummary);
+        return Results.Json(new { value = hosted.Concat(enrolled).ToList() }, s_json);
     }
 
-    private static async Task<IResult> GetDevice(HttpContext context, string deviceId, DeviceRegistry registry)
+    private static async Task<IResult> GetDevice(HttpContext context, string deviceId, DeviceRegistry registry, Mdm.MdmService mdm)
     {
         if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
+        if (registry.Find(deviceId) is null && mdm.Find(deviceId) is { Unenrolled: false } record) return Results.Json(EnrolledSummary(record), s_json);
         if (registry.Find(deviceId) is not { } host) return GraphErrors.NotFound(context, $"No managed device '{deviceId}'.");
         await host.Gate.WaitAsync(context.RequestAborted).ConfigureAwait(false);
         try
@@ -283,6 +287,23 @@ internal static class ManagementEndpoints
             passwordLastSetDateTime = status.LastPasswordUpdateTime,
             nextRotationDateTime = status.NextRotation,
             lastRotation = last,
+        };
+    }
+
+    /// <summary>An enrolled device as the MDM server sees it: its check-ins and the state of its last LAPS policy delivery.</summary>
+    private static object EnrolledSummary(Mdm.MdmDeviceRecord record)
+    {
+        var policy = record.Commands.LastOrDefault(c => c.Kind == "policy");
+        return new
+        {
+            id = record.DeviceId,
+            deviceName = record.Enrollment.DeviceName,
+            source = "enrolled",
+            osVersion = record.Enrollment.OsVersion,
+            enrolledDateTime = record.Enrollment.EnrolledAt,
+            lastSyncDateTime = record.LastCheckIn,
+            lapsPolicy = policy is null ? null : new { policyId = policy.PolicyId, state = policy.State, policy.CompletedAt },
+            pendingCommands = record.Commands.Count(c => !Mdm.MdmCommandStates.IsFinal(c.State)),
         };
     }
 

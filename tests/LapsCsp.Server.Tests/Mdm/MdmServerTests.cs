@@ -69,6 +69,11 @@ public class MdmServerTests
         var summary = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}");
         summary["summary"]!["sessions"]!.GetValue<long>().Should().Be(1);
         summary["devInfo"]!["Man"]!.GetValue<string>().Should().Be("Contoso Ltd");
+        var managed = await Get(admin, $"/beta/deviceManagement/managedDevices/{identity.DeviceId}");
+        managed["source"]!.GetValue<string>().Should().Be("enrolled");
+        managed["lapsPolicy"]!["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Succeeded);
+        (await Get(admin, "/beta/deviceManagement/managedDevices"))["value"]!.AsArray().Select(d => d!["id"]!.GetValue<string>())
+            .Should().Contain(identity.DeviceId);
     }
 
     [Test]
