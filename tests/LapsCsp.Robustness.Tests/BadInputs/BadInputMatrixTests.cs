@@ -120,6 +120,27 @@ public sealed class BadInputMatrixTests
         }
     }
 
+    /// <summary>The same inputs at the MDM server's management endpoint, as if an enrolled device sent them: refused with 413
+    /// (above MaxSyncMLBytes), 400 (the reader refuses it) or 401 (readable, but from no enrolled device); never a 500, never
+    /// an enrolled device out of it.</summary>
+    [TestCaseSource(nameof(Rows))]
+    public async Task Mdm_management_endpoint(BadInputCase c)
+    {
+        var input = BadInputMatrix.Bytes(c);
+        using var response = await s_client!.PostAsync(new Uri("/ManagementServer/MDM.svc", UriKind.Relative), InMemoryServer.SyncMLContent(input));
+        var body = await response.Content.ReadAsStringAsync();
+
+        var expected = input.Length > new LapsCsp.Server.Hosting.ServerOptions().MaxSyncMLBytes ? HttpStatusCode.RequestEntityTooLarge
+            : c.Reader.StartsWith("refuse", StringComparison.Ordinal) ? HttpStatusCode.BadRequest
+            : HttpStatusCode.Unauthorized;
+        response.StatusCode.Should().Be(expected, c.Why);
+        body.Should().NotContain("   at ", "never a stack trace");
+        using var list = await s_client.GetAsync(new Uri("/dashboard/api/devices?source=enrolled", UriKind.Relative));
+        list.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var devices = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+        devices.RootElement.GetProperty("total").GetInt32().Should().Be(0, "a message from no enrolled device enrolls nothing");
+    }
+
     /// <summary>Statuses as "Cmd:code" in order; a long reply is summarised as counts after its first ten.</summary>
     private static string Statuses(SyncMLMessage reply)
     {
