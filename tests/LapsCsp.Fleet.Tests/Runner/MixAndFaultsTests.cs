@@ -43,6 +43,22 @@ public class MixAndFaultsTests
         mix.Blueprint(6, 17, Start, TimeSpan.FromDays(30), TimeSpan.FromHours(1), FaultPlan.Default).DeviceId.Should().NotBe(blueprints[17].DeviceId);
     }
 
+    /// <summary>A Random has 2^31 seeds, so 100,000 devices drawing their identity from one would hold two clones (found in
+    /// the 100,000-device run: the server refused the sessions of a device whose twin enrolled after it).</summary>
+    [Test]
+    public void Every_device_of_a_large_fleet_has_its_own_identity()
+    {
+        var mix = FleetMix.Default;
+        var blueprints = Enumerable.Range(0, 150_000).Select(i => mix.Blueprint(1, i, Start, TimeSpan.FromDays(1), TimeSpan.FromHours(1), FaultPlan.Default)).ToList();
+
+        blueprints.Select(b => b.DeviceId).Should().OnlyHaveUniqueItems();
+        blueprints.Select(b => b.HwDevId).Should().OnlyHaveUniqueItems();
+        blueprints.Select(b => b.DeviceName).Should().OnlyHaveUniqueItems();
+        blueprints[0].DeviceId.Should().MatchRegex("^[0-9A-F]{32}$");
+        blueprints[0].HwDevId.Should().MatchRegex("^[0-9A-F]{64}$");
+        blueprints[0].DeviceName.Should().MatchRegex("^DESKTOP-[A-Z0-9]{7}$");
+    }
+
     [Test]
     public void Quirk_percentages_of_the_fault_plan_decide_how_many_devices_have_each_quirk()
     {
