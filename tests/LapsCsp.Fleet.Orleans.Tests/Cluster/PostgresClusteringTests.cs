@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using LapsCsp.Fleet.Orleans.Cluster;
 using LapsCsp.Fleet.Orleans.Grains;
 using LapsCsp.Fleet.Orleans.Tests.Support;
@@ -26,7 +25,7 @@ public class PostgresClusteringTests
         var (environment, server, _) = OrleansFleetKit.Shared(options);
         var clusterId = "test-" + Guid.NewGuid().ToString("N")[..12];
         var cluster = FleetClusterOptions.Parse("postgres:" + connection) with { ClusterId = clusterId, ServiceId = clusterId, AdvertisedAddress = IPAddress.Loopback };
-        var ports = FreePorts(4);
+        var ports = OrleansFleetKit.FreePorts(4);
         using var silo1 = await OrleansFleet.StartSiloAsync(cluster with { SiloPort = ports[0], GatewayPort = ports[1] }, environment, LogLevel.Warning, default);
         using var silo2 = await OrleansFleet.StartSiloAsync(cluster with { SiloPort = ports[2], GatewayPort = ports[3] }, environment, LogLevel.Warning, default);
         using var client = await OrleansFleet.StartClientAsync(cluster, default);
@@ -60,20 +59,5 @@ public class PostgresClusteringTests
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync()) ports.Add(reader.GetInt32(0));
         return ports;
-    }
-
-    /// <summary>Ports nobody listens on right now (the OS hands them out; released before the silos bind them).</summary>
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            foreach (var listener in listeners) listener.Start();
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            foreach (var listener in listeners) listener.Stop();
-        }
     }
 }

@@ -69,4 +69,19 @@ internal static class OrleansFleetKit
 
         public override DateTimeOffset GetUtcNow() => Runner?.Clock.GetUtcNow() ?? start;
     }
+
+    /// <summary>Ports nobody listens on right now (the OS hands them out; released before the silos bind them).</summary>
+    public static int[] FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var listener in listeners) listener.Start();
+            return [.. listeners.Select(l => ((System.Net.IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners) listener.Stop();
+        }
+    }
 }
