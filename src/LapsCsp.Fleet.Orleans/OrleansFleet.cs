@@ -106,18 +106,7 @@ public static class OrleansFleet
         FleetClustering.Throw(cluster);
         var builder = NewHostBuilder(logLevel);
         builder.UseOrleans(silo => silo.UseFleetClustering(cluster).AddFleetDevices(environment));
-        var host = builder.Build();
-        try
-        {
-            await host.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch
-        {
-            host.Dispose();
-            throw;
-        }
-
-        return host;
+        return await StartedAsync(builder, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Starts a client of the cluster (the coordinator of <see cref="RunOnClusterAsync"/>) and returns its host.</summary>
@@ -127,6 +116,12 @@ public static class OrleansFleet
         FleetClustering.Throw(cluster);
         var builder = NewHostBuilder(LogLevel.Warning);
         builder.UseOrleansClient(client => client.UseFleetClustering(cluster));
+        return await StartedAsync(builder, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Builds and starts the host; a host that fails to start is disposed.</summary>
+    private static async Task<IHost> StartedAsync(HostApplicationBuilder builder, CancellationToken cancellationToken)
+    {
         var host = builder.Build();
         try
         {

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LapsCsp.Cli.Commands;
+using LapsCsp.Dashboard.Tests.Support;
 using LapsCsp.Device.Processing;
 using LapsCsp.Fleet.Runner;
 using Microsoft.Playwright;
@@ -13,13 +14,11 @@ namespace LapsCsp.Dashboard.Tests.Browser;
 [NonParallelizable]
 public class FleetRunBrowserTests
 {
-    private const string Chromium = "/usr/bin/chromium";
     private const int Devices = 8;
 
     [Test]
     public async Task The_dashboard_shows_a_fleet_run_against_the_embedded_server()
     {
-        if (!File.Exists(Chromium)) Assert.Fail($"{Chromium} is missing: run .ci/setup-chromium.sh (installs Debian's chromium)");
         var options = new FleetOptions
         {
             Devices = Devices,
@@ -41,12 +40,7 @@ public class FleetRunBrowserTests
         report.Rotations.Should().Be(2 * Devices, "every device rotated at enrollment and 7 days later");
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         await using var context = await browser.NewContextAsync(new() { BaseURL = embedded.ListeningUrl });
         context.SetDefaultTimeout(10_000);
         var page = await context.NewPageAsync();
