@@ -22,8 +22,12 @@ public sealed record MdmOptions
     /// <summary>Finished commands kept per device (pending ones are always kept).</summary>
     public int CommandHistory { get; init; } = 100;
 
-    /// <summary>Device alerts kept per device.</summary>
+    /// <summary>Generic alerts (1226: asynchronous results, unenrollment) kept per device.</summary>
     public int AlertHistory { get; init; } = 50;
+
+    /// <summary>Session-start alerts (1200/1201 and 1224 LoginStatus) kept per device: the last two sessions' by default,
+    /// since every check-in sends them (keeping 50 cost about 10 KB per device).</summary>
+    public int SessionAlertHistory { get; init; } = 4;
 
     public IReadOnlyList<string> Validate()
     {
@@ -42,6 +46,7 @@ public sealed record MdmOptions
         if (TraceCapacity < 0) problems.Add("mdm trace capacity must not be negative");
         if (CommandHistory < 1) problems.Add("mdm command history must be at least 1");
         if (AlertHistory < 0) problems.Add("mdm alert history must not be negative");
+        if (SessionAlertHistory < 0) problems.Add("mdm session alert history must not be negative");
         return problems;
     }
 }

@@ -235,6 +235,7 @@ public sealed class MdmService
             var before = (device.Record, device.CurrentSession, device.ServerMsgId, device.Authenticated, InFlight: device.InFlight.ToList());
             var outcome = MdmSession.Process(device, message, certificateOk, _options, now);
             if (outcome.HttpStatus is { } status) return MdmHttpResponse.Text(status, outcome.HttpText ?? "refused");
+            device.Record = Trim(device.Record);
             device.Dirty = true;
             if (outcome.Durable)
             {
@@ -296,7 +297,24 @@ public sealed class MdmService
             record = record with { Commands = kept.ToImmutable() };
         }
 
-        if (record.Alerts.Length > _options.AlertHistory) record = record with { Alerts = record.Alerts[^_options.AlertHistory..] };
+        var generic = record.Alerts.Count(a => a.Code == "1226");
+        var routine = record.Alerts.Length - generic;
+        if (generic > _options.AlertHistory || routine > _options.SessionAlertHistory)
+        {
+            // Newest first, keep what each cap allows, then back in time order.
+            var keptGeneric = 0;
+            var keptRoutine = 0;
+            var kept = new List<MdmAlertRecord>();
+            for (var i = record.Alerts.Length - 1; i >= 0; i--)
+            {
+                var alert = record.Alerts[i];
+                if (alert.Code == "1226" ? keptGeneric++ < _options.AlertHistory : keptRoutine++ < _options.SessionAlertHistory) kept.Add(alert);
+            }
+
+            kept.Reverse();
+            record = record with { Alerts = [.. kept] };
+        }
+
         return record;
     }
 

@@ -111,6 +111,10 @@ public class MdmServerTests
         var commands = await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands");
         commands["value"]![0]!["attempts"]!.GetValue<int>().Should().Be(2);
         commands["value"]![0]!["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Sent);
+        await Authenticated(device, identity, "3");
+        var alerts = (await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}"))["alerts"]!.AsArray();
+        alerts.Select(a => a!["sessionId"]!.GetValue<string>()).Should().Equal(["2", "2", "3", "3"],
+            "the session-start alerts (1201, 1224) of the last two sessions are kept");
     }
 
     [Test]
