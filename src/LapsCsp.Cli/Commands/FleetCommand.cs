@@ -89,6 +89,22 @@ internal static class FleetCommand
 
         public Option<int?> GatewayPort { get; } = new("--gateway-port") { Description = "the gateway port of this process's silo (default 30000)" };
 
+        /// <summary>SyncML messages kept per device for the dashboard: --trace, else 20 (none above 2,000 devices).</summary>
+        public int TraceFor(ParseResult result, FleetOptions options) => result.GetValue(Trace) ?? (options.Devices > 2000 ? 0 : 20);
+
+        /// <summary>Starts the embedded server on the fleet's clock and directories, then creates the --policy (or the
+        /// default one) and assigns it to all devices through the management API.</summary>
+        public async Task StartEmbeddedAsync(EmbeddedMdmServer embedded, ParseResult result, TimeProvider clock, LapsCsp.Device.Processing.LapsDirectories directories,
+            string? data, int trace, CancellationToken ct)
+        {
+            var policy = result.GetValue(Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson;
+            await embedded.StartAsync(result.GetValue(Listen)!, data, clock, directories, trace, ct).ConfigureAwait(false);
+            await embedded.CreatePolicyAsync(policy, ct).ConfigureAwait(false);
+        }
+
+        /// <summary>What a failed start of the embedded server throws (and the command reports as refused).</summary>
+        public static bool IsStartFailure(Exception e) => e is InvalidOperationException or IOException or HttpRequestException or ServerConfigurationException;
+
         public void AddTo(Command command)
         {
             foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort })
@@ -199,17 +215,14 @@ internal static class FleetCommand
     /// management API, run, report; with --keep-serving the API and dashboard stay up until Ctrl+C.</summary>
     private static async Task<int> RunEmbeddedAsync(RunArguments arguments, ParseResult result, FleetOptions options, string folder, bool show, CancellationToken ct)
     {
-        var policyJson = result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson;
-        var trace = result.GetValue(arguments.Trace) ?? (options.Devices > 2000 ? 0 : 20);
         await using var embedded = new EmbeddedMdmServer();
         using var runner = new FleetRunner(options, embedded, "embedded");
         try
         {
-            await embedded.StartAsync(result.GetValue(arguments.Listen)!, result.GetValue(arguments.Data), runner.Clock,
-                LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain), trace, ct).ConfigureAwait(false);
-            await embedded.CreatePolicyAsync(policyJson, ct).ConfigureAwait(false);
+            await arguments.StartEmbeddedAsync(embedded, result, runner.Clock, LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain),
+                result.GetValue(arguments.Data), arguments.TraceFor(result, options), ct).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or ServerConfigurationException)
+        catch (Exception e) when (RunArguments.IsStartFailure(e))
         {
             await Console.Error.WriteLineAsync("lapscsp fleet run: the embedded server: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Refused;
@@ -288,12 +301,10 @@ internal static class FleetCommand
         await using var embedded = new EmbeddedMdmServer();
         try
         {
-            await embedded.StartAsync(result.GetValue(arguments.Listen)!, result.GetValue(arguments.Data), clock, directories,
-                result.GetValue(arguments.Trace) ?? (options.Devices > 2000 ? 0 : 20), ct).ConfigureAwait(false);
-            await embedded.CreatePolicyAsync(result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson, ct)
+            await arguments.StartEmbeddedAsync(embedded, result, clock, directories, result.GetValue(arguments.Data), arguments.TraceFor(result, options), ct)
                 .ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or HttpRequestException or ServerConfigurationException)
+        catch (Exception e) when (RunArguments.IsStartFailure(e))
         {
             await Console.Error.WriteLineAsync("lapscsp fleet run: the embedded server: " + e.Message).ConfigureAwait(false);
             return ExitCodes.Refused;
@@ -428,13 +439,9 @@ internal static class FleetCommand
                 var embedded = new EmbeddedMdmServer();
                 try
                 {
-                    var policy = result.GetValue(arguments.Policy) is { } file ? await File.ReadAllTextAsync(file.FullName, ct).ConfigureAwait(false) : DefaultPolicyJson;
-                    var embeddedBench = await WithProgressAsync(p => FleetBench.RunAsync(options!, embedded, p, ct, async (runner, token) =>
-                    {
-                        await embedded.StartAsync(result.GetValue(arguments.Listen)!, null, runner.Clock,
-                            LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain), 0, token).ConfigureAwait(false);
-                        await embedded.CreatePolicyAsync(policy, token).ConfigureAwait(false);
-                    }), true, options!).ConfigureAwait(false);
+                    var embeddedBench = await WithProgressAsync(p => FleetBench.RunAsync(options!, embedded, p, ct, (runner, token) =>
+                        arguments.StartEmbeddedAsync(embedded, result, runner.Clock, LapsCsp.Device.Processing.LapsDirectories.Of(runner.EntraId, runner.Domain),
+                            data: null, trace: 0, token)), true, options!).ConfigureAwait(false);
                     // The server started after the bench's first heap figure and is still up at its last one.
                     var serverBytes = Math.Max(0, embeddedBench.Heap.Without - embeddedBench.Heap.Before) / options!.Devices;
                     Console.WriteLine(Describe(embeddedBench) + string.Create(CultureInfo.InvariantCulture,

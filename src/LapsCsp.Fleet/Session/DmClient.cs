@@ -214,22 +214,23 @@ public sealed class DmClient
                 }
 
                 var message = Compose();
-                var (response, fault) = await SendAsync(message, ct).ConfigureAwait(false);
+                var request = Request(message);
+                var (response, fault) = await SendAsync(request, ct).ConfigureAwait(false);
                 if (fault is not null)
                 {
-                    _trace.Add(new SessionExchange(message, Request(message), response, null));
+                    _trace.Add(new SessionExchange(message, request, response, null));
                     return Finish(_trigger == SessionTrigger.Unenroll ? SessionOutcome.Unenrolled : SessionOutcome.Failed, fault);
                 }
 
                 if (response!.Body.Length == 0 || IsBlank(response.Body))
                 {
-                    Keep(message, response, null);
+                    Keep(message, request, response, null);
                     MarkDelivered();
                     return Finish(_trigger == SessionTrigger.Unenroll ? SessionOutcome.Unenrolled : SessionOutcome.Completed, null);
                 }
 
                 var read = SyncMLReader.Read(response.Body, _options.Reader);
-                Keep(message, response, read.Message);
+                Keep(message, request, response, read.Message);
                 if (!read.Succeeded)
                 {
                     var error = read.Errors.FirstOrDefault();
@@ -468,9 +469,8 @@ public sealed class DmClient
         private ManagementRequest Request(SyncMLMessage message) =>
             new(_url, _headers, ClientMessageWriter.Write(message, _options.Indent), _state.Device.DeviceId) { ClientCertificate = _auth.TlsCertificate };
 
-        private async Task<(ManagementResponse? Response, SessionFault? Fault)> SendAsync(SyncMLMessage message, CancellationToken ct)
+        private async Task<(ManagementResponse? Response, SessionFault? Fault)> SendAsync(ManagementRequest request, CancellationToken ct)
         {
-            var request = Request(message);
             ManagementResponse response;
             try
             {
@@ -526,9 +526,9 @@ public sealed class DmClient
             return new SessionFault(SessionFailureKind.Transport, e.Message) { Transport = kind };
         }
 
-        private void Keep(SyncMLMessage sent, ManagementResponse? response, SyncMLMessage? received)
+        private void Keep(SyncMLMessage sent, ManagementRequest request, ManagementResponse? response, SyncMLMessage? received)
         {
-            if (_options.KeepTrace) _trace.Add(new SessionExchange(sent, Request(sent), response, received));
+            if (_options.KeepTrace) _trace.Add(new SessionExchange(sent, request, response, received));
         }
 
         /// <summary>Pending generic alerts went out with package 1 and the server answered: they are delivered.</summary>

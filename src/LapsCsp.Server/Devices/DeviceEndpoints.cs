@@ -297,6 +297,15 @@ internal static class DeviceEndpoints
         return (buffer, length, buffer.AsMemory(0, length));
     }
 
+    /// <summary>Reads at most <paramref name="cap"/> bytes into an array of their own; null when the body is longer.</summary>
+    internal static async Task<byte[]?> ReadBodyArrayAsync(Stream body, long cap, CancellationToken ct)
+    {
+        if (await ReadBodyCore(body, cap, ct).ConfigureAwait(false) is not { } b) return null;
+        var bytes = b.Memory.ToArray();
+        ArrayPool<byte>.Shared.Return(b.Buffer);
+        return bytes;
+    }
+
     private static async Task<PooledBody?> ReadBody(Stream body, long cap, CancellationToken ct) =>
         await ReadBodyCore(body, cap, ct).ConfigureAwait(false) is { } b ? new PooledBody(b.Buffer, b.Length) : null;
 

@@ -307,7 +307,8 @@ internal static class ManagementEndpoints
         };
     }
 
-    private static IResult? Require(HttpContext context, string permission, out Caller caller)
+    /// <summary>The caller, authenticated and holding the Intune <paramref name="permission"/>; else the Graph-shaped refusal.</summary>
+    internal static IResult? Require(HttpContext context, string permission, out Caller caller)
     {
         if (Authentication.Require(context, out caller) is { } unauthenticated) return unauthenticated;
         return caller.Has(permission) ? null : GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} lacks the Intune permission {permission}.");

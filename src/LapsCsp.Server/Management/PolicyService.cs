@@ -18,6 +18,9 @@ internal sealed class PolicyService
 {
     private const string PoliciesKey = "server.policies";
     private readonly Lock _gate = new();
+
+    /// <summary>The stored list, read once: every change goes through <see cref="Update"/>, which writes it back.</summary>
+    private IReadOnlyList<LapsPolicy>? _policies;
     private readonly DeviceService _devices;
     private readonly ServerState _state;
     private readonly Mdm.MdmService _mdm;
@@ -37,7 +40,7 @@ internal sealed class PolicyService
 
     public IReadOnlyList<LapsPolicy> List()
     {
-        lock (_gate) return _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+        lock (_gate) return _policies ??= _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
     }
 
     public LapsPolicy? Find(string id) => List().FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
@@ -177,9 +180,10 @@ internal sealed class PolicyService
     {
         lock (_gate)
         {
-            var list = _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
+            var list = (_policies ??= _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? []).ToList();
             change(list);
             _state.Store.InTransaction(tx => ServerState.SetDocument(tx, PoliciesKey, list));
+            _policies = list;
         }
     }
 }

@@ -4,6 +4,7 @@ using LapsCsp.Enrollment.Server;
 using LapsCsp.Server.Graph;
 using LapsCsp.Server.Hosting;
 using LapsCsp.Server.Identity;
+using LapsCsp.Server.Management;
 using LapsCsp.SyncML.Messages;
 using LapsCsp.SyncML.Reading;
 using Microsoft.AspNetCore.Builder;
@@ -48,7 +49,7 @@ internal static class MdmEndpoints
         string? body = null;
         if (HttpMethods.IsPost(context.Request.Method))
         {
-            var bytes = await ReadCapped(context.Request.Body, EnrollmentBodyCap, context.RequestAborted).ConfigureAwait(false);
+            var bytes = await Devices.DeviceEndpoints.ReadBodyArrayAsync(context.Request.Body, EnrollmentBodyCap, context.RequestAborted).ConfigureAwait(false);
             if (bytes is null) return Results.Text("message too large", "text/plain", statusCode: 413);
             body = Encoding.UTF8.GetString(bytes);
         }
@@ -65,7 +66,7 @@ internal static class MdmEndpoints
             return Results.Text($"the body must be {SyncMLMessage.MediaType}", "text/plain", statusCode: 415);
         }
 
-        var body = await ReadCapped(context.Request.Body, options.MaxSyncMLBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await Devices.DeviceEndpoints.ReadBodyArrayAsync(context.Request.Body, options.MaxSyncMLBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null) return Results.Text("message too large", "text/plain", statusCode: 413);
         var thumbprint = context.Connection.ClientCertificate?.Thumbprint;
         return Send(await mdm.HandleManagementAsync(body, thumbprint, context.RequestAborted).ConfigureAwait(false));
@@ -76,25 +77,11 @@ internal static class MdmEndpoints
     private static Uri RequestUrl(HttpContext context) =>
         new(context.Request.Scheme + "://" + context.Request.Host.Value + context.Request.PathBase + context.Request.Path);
 
-    private static async Task<byte[]?> ReadCapped(Stream body, long cap, CancellationToken ct)
-    {
-        using var buffer = new MemoryStream();
-        var chunk = new byte[16 * 1024];
-        int read;
-        while ((read = await body.ReadAsync(chunk, ct).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > cap) return null;
-            buffer.Write(chunk, 0, read);
-        }
-
-        return buffer.ToArray();
-    }
-
     // ---- The management API over enrolled devices ----
 
     private static IResult List(HttpContext context, MdmService mdm, string? after, int? top)
     {
-        if (Require(context, IntunePermissions.ManagedDevicesRead) is { } denied) return denied;
+        if (ManagementEndpoints.Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
         var take = Math.Clamp(top ?? 100, 1, 1000);
         var page = mdm.Devices().Where(d => after is null || string.CompareOrdinal(d.DeviceId, after) > 0)
             .OrderBy(d => d.DeviceId, StringComparer.Ordinal).Take(take).Select(Summary).ToList();
@@ -107,7 +94,7 @@ internal static class MdmEndpoints
 
     private static IResult Get(HttpContext context, string deviceId, MdmService mdm)
     {
-        if (Require(context, IntunePermissions.ManagedDevicesRead) is { } denied) return denied;
+        if (ManagementEndpoints.Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
         if (mdm.Find(deviceId) is not { } record) return GraphErrors.NotFound(context, $"No enrolled device '{deviceId}'.");
         return Results.Json(new
         {
@@ -135,14 +122,14 @@ internal static class MdmEndpoints
 
     private static IResult Commands(HttpContext context, string deviceId, MdmService mdm)
     {
-        if (Require(context, IntunePermissions.ManagedDevicesRead) is { } denied) return denied;
+        if (ManagementEndpoints.Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
         if (mdm.Find(deviceId) is not { } record) return GraphErrors.NotFound(context, $"No enrolled device '{deviceId}'.");
         return Results.Json(new { value = record.Commands }, s_json);
     }
 
     private static IResult Trace(HttpContext context, string deviceId, MdmService mdm, int? top)
     {
-        if (Require(context, IntunePermissions.ManagedDevicesRead) is { } denied) return denied;
+        if (ManagementEndpoints.Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
         if (mdm.Find(deviceId) is null) return GraphErrors.NotFound(context, $"No enrolled device '{deviceId}'.");
         return Results.Json(new { value = mdm.Trace(deviceId, Math.Clamp(top ?? 40, 1, 1000)) }, s_json);
     }
@@ -151,13 +138,9 @@ internal static class MdmEndpoints
     /// for MDM developers who want to send a device anything the LAPS policies do not cover.</summary>
     private static async Task<IResult> QueueSyncML(HttpContext context, string deviceId, MdmService mdm, ServerOptions options)
     {
-        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
-        if (!caller.Has(IntunePermissions.SecurityBaselinesWrite))
-        {
-            return GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} lacks the Intune permission {IntunePermissions.SecurityBaselinesWrite}.");
-        }
+        if (ManagementEndpoints.Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
 
-        var body = await ReadCapped(context.Request.Body, options.MaxSyncMLBytes, context.RequestAborted).ConfigureAwait(false);
+        var body = await Devices.DeviceEndpoints.ReadBodyArrayAsync(context.Request.Body, options.MaxSyncMLBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is null) return Results.Text("message too large", "text/plain", statusCode: 413);
         var read = SyncMLReader.Read(body);
         if (!read.Succeeded)
@@ -173,12 +156,6 @@ internal static class MdmEndpoints
         return queued is null
             ? GraphErrors.NotFound(context, $"No enrolled device '{deviceId}' (or it unenrolled).")
             : Results.Json(queued, s_json, statusCode: 202);
-    }
-
-    private static IResult? Require(HttpContext context, string permission)
-    {
-        if (Authentication.Require(context, out var caller) is { } unauthenticated) return unauthenticated;
-        return caller.Has(permission) ? null : GraphErrors.Forbidden(context, $"{Authentication.Describe(caller)} lacks the Intune permission {permission}.");
     }
 
     internal sealed record EnrolledDeviceSummary(

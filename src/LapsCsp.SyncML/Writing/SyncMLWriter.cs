@@ -24,7 +24,7 @@ public static class SyncMLWriter
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(destination);
         using var writer = XmlWriter.Create(destination, SettingsFor(options));
-        WriteMessage(writer, message);
+        WriteMessage(writer, message, options?.AlertMetaTypeFirst ?? false);
     }
 
     public static string WriteToString(SyncMLMessage message, SyncMLWriterOptions? options = null)
@@ -33,7 +33,7 @@ public static class SyncMLWriter
         using var text = new Utf8StringWriter();
         using (var writer = XmlWriter.Create(text, SettingsFor(options)))
         {
-            WriteMessage(writer, message);
+            WriteMessage(writer, message, options?.AlertMetaTypeFirst ?? false);
         }
 
         return text.ToString();
@@ -66,7 +66,7 @@ public static class SyncMLWriter
         CheckCharacters = true,
     };
 
-    private static void WriteMessage(XmlWriter w, SyncMLMessage message)
+    private static void WriteMessage(XmlWriter w, SyncMLMessage message, bool alertTypeFirst)
     {
         w.WriteStartDocument();
         w.WriteStartElement("SyncML", SyncMLMessage.Namespace);
@@ -74,7 +74,7 @@ public static class SyncMLWriter
         w.WriteStartElement("SyncBody");
         foreach (var command in OrEmpty(message.Commands))
         {
-            WriteCommand(w, command);
+            WriteCommand(w, command, alertTypeFirst);
         }
 
         if (message.Final)
@@ -110,7 +110,7 @@ public static class SyncMLWriter
         w.WriteEndElement();
     }
 
-    private static void WriteCommand(XmlWriter w, SyncCommand command)
+    private static void WriteCommand(XmlWriter w, SyncCommand command, bool alertTypeFirst)
     {
         switch (command)
         {
@@ -126,15 +126,15 @@ public static class SyncMLWriter
             case AlertCommand c:
                 w.WriteStartElement("Alert");
                 Text(w, "CmdID", c.CmdId);
-                MetaElement(w, c.Meta);
+                WriteMeta(w, c.Meta, alertTypeFirst);
                 Text(w, "Data", c.Code);
-                Items(w, c.Items);
+                Items(w, c.Items, alertTypeFirst);
                 break;
             case AtomicCommand c:
-                Container(w, "Atomic", c.CmdId, c.NoResp, c.Meta, c.Commands);
+                Container(w, "Atomic", c.CmdId, c.NoResp, c.Meta, c.Commands, alertTypeFirst);
                 break;
             case SequenceCommand c:
-                Container(w, "Sequence", c.CmdId, c.NoResp, c.Meta, c.Commands);
+                Container(w, "Sequence", c.CmdId, c.NoResp, c.Meta, c.Commands, alertTypeFirst);
                 break;
             case StatusCommand c:
                 // Status: CmdID, MsgRef, CmdRef, Cmd, TargetRef*, SourceRef*, Chal?, Data, Item* (OMA RepPro DTD).
@@ -177,7 +177,7 @@ public static class SyncMLWriter
         w.WriteEndElement();
     }
 
-    private static void Container(XmlWriter w, string name, string? cmdId, bool noResp, Meta? meta, ImmutableArray<SyncCommand> commands)
+    private static void Container(XmlWriter w, string name, string? cmdId, bool noResp, Meta? meta, ImmutableArray<SyncCommand> commands, bool alertTypeFirst)
     {
         w.WriteStartElement(name);
         Text(w, "CmdID", cmdId);
@@ -185,11 +185,11 @@ public static class SyncMLWriter
         MetaElement(w, meta);
         foreach (var command in OrEmpty(commands))
         {
-            WriteCommand(w, command);
+            WriteCommand(w, command, alertTypeFirst);
         }
     }
 
-    private static void Items(XmlWriter w, ImmutableArray<Item> items)
+    private static void Items(XmlWriter w, ImmutableArray<Item> items, bool typeFirst = false)
     {
         foreach (var item in OrEmpty(items))
         {
@@ -197,7 +197,7 @@ public static class SyncMLWriter
             w.WriteStartElement("Item");
             Location(w, "Target", item.TargetUri, name: null);
             Location(w, "Source", item.SourceUri, name: null);
-            MetaElement(w, item.Meta);
+            WriteMeta(w, item.Meta, typeFirst);
             if (item.Data is { } data)
             {
                 w.WriteStartElement("Data");
