@@ -119,6 +119,4 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
             _host = null;
         }
     }
-
-    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 }
