@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs (from Debian's packages, if missing) and starts PostgreSQL, creates the database and user of the Orleans fleet
 # tests and the Orleans clustering tables (src/LapsCsp.Fleet.Orleans/Sql). Prints one line on stdout, for the caller to eval:
-#   eval "$(bash .ci/setup-postgres.sh)"   # sets LAPSCSP_TEST_POSTGRES (an Npgsql connection string)
+#   bash .ci/setup-postgres.sh > env; . env   # sets LAPSCSP_TEST_POSTGRES (an Npgsql connection string)
 # Everything else goes to stderr. Idempotent: a second run finds everything in place.
 set -euo pipefail
 exec 3>&1 1>&2
@@ -27,7 +27,12 @@ fi
 port="$(pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $3}')"
 if ! pg_lsclusters -h | awk -v v="$version" '$1 == v && $2 == "main" {print $4}' | grep -q online; then
     echo "setup-postgres: starting cluster $version/main on port $port"
-    pg_ctlcluster "$version" main start
+    # The server must not inherit this script's descriptors: fd 3 is the caller's $(...) pipe (a daemon holding it makes
+    # the caller wait forever) and stdout/stderr are CI's own output.
+    if ! pg_ctlcluster "$version" main start </dev/null >/tmp/lapscsp-postgres-start.log 2>&1 3>&-; then
+        cat /tmp/lapscsp-postgres-start.log
+        exit 1
+    fi
 fi
 
 for _ in $(seq 1 60); do
@@ -45,6 +50,7 @@ if [ "$(as_postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'")" != 
 fi
 
 export PGPASSWORD="$password"
+export PGOPTIONS='-c client_min_messages=warning'
 for script in PostgreSQL-Main.sql PostgreSQL-Clustering.sql; do
     psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$port" -U "$user" -d "$db" -f "$root/src/LapsCsp.Fleet.Orleans/Sql/$script" >/dev/null
 done

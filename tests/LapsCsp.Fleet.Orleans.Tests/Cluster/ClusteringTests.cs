@@ -9,8 +9,8 @@ using Npgsql;
 namespace LapsCsp.Fleet.Orleans.Tests.Cluster;
 
 /// <summary>Silos that find each other through a shared membership store, as silos on several hosts do: PostgreSQL
-/// (ADO.NET clustering, <c>LAPSCSP_TEST_POSTGRES</c>, CI: <c>eval "$(bash .ci/setup-postgres.sh)"</c>) and Redis
-/// (<c>LAPSCSP_TEST_REDIS</c>, CI: <c>eval "$(bash .ci/setup-redis.sh)"</c>). Without its variable a test is ignored.</summary>
+/// (ADO.NET clustering, <c>LAPSCSP_TEST_POSTGRES</c>, CI: <c>bash .ci/setup-postgres.sh &gt; env &amp;&amp; . env</c>) and Redis
+/// (<c>LAPSCSP_TEST_REDIS</c>, CI: <c>bash .ci/setup-redis.sh &gt; env &amp;&amp; . env</c>). Without its variable a test is ignored.</summary>
 public class ClusteringTests
 {
     public const string PostgresVariable = "LAPSCSP_TEST_POSTGRES";
