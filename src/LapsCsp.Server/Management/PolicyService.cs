@@ -31,12 +31,34 @@ internal sealed class PolicyService
         _devices = devices;
         _state = state;
         _mdm = mdm;
-        // A device that enrolls gets every policy assigned to all devices on its first check-in (Intune's "All devices").
-        mdm.NewDeviceAssignments = deviceId => [.. List().Where(p => p.AssignedToAllDevices).Select(p => PolicyPackage(p, deviceId))];
+        mdm.NewDeviceAssignments = EnrollmentAssignments;
+    }
+
+    /// <summary>A device that enrolls gets every policy assigned to all devices on its first check-in (Intune's "All
+    /// devices"). Two of them that manage different accounts conflict: the older policy (created first) goes out, the other
+    /// is recorded as a conflict and not sent, as <see cref="AssignAsync"/> refuses the second of two rival assignments.</summary>
+    private IReadOnlyList<Mdm.MdmPackage> EnrollmentAssignments(string deviceId)
+    {
+        var chosen = new List<LapsPolicy>();
+        var packages = new List<Mdm.MdmPackage>();
+        foreach (var policy in List().Where(p => p.AssignedToAllDevices))
+        {
+            var rival = chosen.FirstOrDefault(p => !SameAccount(p, policy));
+            if (rival is null) chosen.Add(policy);
+            packages.Add(PolicyPackage(policy, deviceId) with { Conflict = rival is null ? null : ConflictDetail(rival) });
+        }
+
+        return packages;
     }
 
     private Mdm.MdmPackage PolicyPackage(LapsPolicy policy, string deviceId) =>
         new("policy", $"LAPS policy '{policy.DisplayName}'", policy.Id, ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId, NextSessionId()));
+
+    private static bool SameAccount(LapsPolicy a, LapsPolicy b) =>
+        string.Equals(a.Settings.AdministratorAccountName ?? "", b.Settings.AdministratorAccountName ?? "", StringComparison.OrdinalIgnoreCase);
+
+    private static string ConflictDetail(LapsPolicy rival) =>
+        $"policy '{rival.DisplayName}' already manages account '{rival.Settings.AdministratorAccountName ?? "(built-in Administrator)"}' on this device";
 
     public IReadOnlyList<LapsPolicy> List()
     {
@@ -62,7 +84,8 @@ internal sealed class PolicyService
 
     /// <summary>Assigns the policy to the devices and delivers it to each now (the server plays the MDM's side of a session).</summary>
     /// <remarks>Two policies that name different AdministratorAccountNames on one device conflict and the second is not
-    /// delivered (000 FAQ: "a conflict occurs that must be resolved before the device's account can be managed").</remarks>
+    /// delivered (000 FAQ: "a conflict occurs that must be resolved before the device's account can be managed"); a policy
+    /// assigned to all devices counts as assigned to every device.</remarks>
     public async Task<IReadOnlyList<DeliveryResult>> AssignAsync(LapsPolicy policy, IReadOnlyList<string> deviceIds, string requestedBy, CancellationToken ct)
     {
         var results = new List<DeliveryResult>();
@@ -78,13 +101,11 @@ internal sealed class PolicyService
                 continue;
             }
 
-            var rival = others.FirstOrDefault(p => p.AssignedDeviceIds.Contains(deviceId, StringComparer.Ordinal)
-                && !string.Equals(p.Settings.AdministratorAccountName ?? "", policy.Settings.AdministratorAccountName ?? "", StringComparison.OrdinalIgnoreCase));
+            var rival = others.FirstOrDefault(p => (p.AssignedToAllDevices || p.AssignedDeviceIds.Contains(deviceId, StringComparer.Ordinal))
+                && !SameAccount(p, policy));
             if (rival is not null)
             {
-                results.Add(new DeliveryResult(deviceId, "conflict",
-                    $"policy '{rival.DisplayName}' already manages account '{rival.Settings.AdministratorAccountName ?? "(built-in Administrator)"}' on this device",
-                    []));
+                results.Add(new DeliveryResult(deviceId, "conflict", ConflictDetail(rival), []));
                 continue;
             }
 

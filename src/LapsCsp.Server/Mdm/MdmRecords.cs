@@ -4,15 +4,17 @@ using LapsCsp.Enrollment.Server;
 namespace LapsCsp.Server.Mdm;
 
 /// <summary>Where a queued command is: queued (waits for the device's next check-in), sent (in a package of the current
-/// session, no Status yet), then succeeded (every Status 2xx) or failed (some Status not 2xx).</summary>
+/// session, no Status yet), then succeeded (every Status 2xx) or failed (some Status not 2xx); or conflict: never sent,
+/// because another policy assigned to the device already manages a different account.</summary>
 public static class MdmCommandStates
 {
     public const string Queued = "queued";
     public const string Sent = "sent";
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
+    public const string Conflict = "conflict";
 
-    public static bool IsFinal(string state) => state is Succeeded or Failed;
+    public static bool IsFinal(string state) => state is Succeeded or Failed or Conflict;
 }
 
 /// <summary>One Status the device returned for a command of ours (a top-level command or one inside an Atomic/Sequence).</summary>

@@ -22,7 +22,9 @@ public sealed record MdmHttpResponse(int StatusCode, string ContentType, byte[] 
 }
 
 /// <summary>A package queued for a device: the commands (as a SyncML message) and what they are for.</summary>
-public sealed record MdmPackage(string Kind, string Description, string? PolicyId, SyncMLMessage Message);
+/// <param name="Conflict">Why the package must not go out (a policy conflict): it is recorded in state
+/// <see cref="MdmCommandStates.Conflict"/>, final, so that the conflict shows in the device's command list.</param>
+public sealed record MdmPackage(string Kind, string Description, string? PolicyId, SyncMLMessage Message, string? Conflict = null);
 
 /// <summary>The MDM server face of <c>lapscsp serve</c> (issue 6 item 3): MS-MDE2 enrollment (discovery, MS-XCEP policy,
 /// MS-WSTEP enrollment with the server's own CA), the OMA-DM management endpoint devices check in to, a command queue per
@@ -208,6 +210,11 @@ public sealed class MdmService
         var id = record.NextCommandNumber.ToString(CultureInfo.InvariantCulture);
         var command = new MdmCommandRecord(id, package.Kind, package.Description, package.PolicyId,
             SyncMLWriter.WriteToString(package.Message), at, requestedBy);
+        if (package.Conflict is { } conflict)
+        {
+            command = command with { Description = $"{package.Description}: not sent, {conflict}", State = MdmCommandStates.Conflict, CompletedAt = at };
+        }
+
         return record with { NextCommandNumber = record.NextCommandNumber + 1, Commands = record.Commands.Add(command) };
     }
 

@@ -233,6 +233,50 @@ public class MdmServerTests
     }
 
     [Test]
+    public async Task Two_all_devices_policies_for_different_accounts_conflict_on_a_device_that_enrolls_and_only_the_older_goes_out()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var older = await CreatePolicy(admin, """{"backupDirectory":1,"administratorAccountName":"lapsadmin","passwordAgeDays":14}""");
+        var newer = await CreatePolicy(admin, """{"backupDirectory":1,"administratorAccountName":"otheradmin","passwordAgeDays":21}""");
+        var same = await CreatePolicy(admin, """{"backupDirectory":1,"administratorAccountName":"LAPSADMIN","passwordComplexity":4}""");
+        foreach (var id in new[] { older, newer, same })
+        {
+            await Post(admin, $"/beta/deviceManagement/lapsPolicies/{id}/assign", new { allDevices = true });
+        }
+
+        var identity = await Enroll(factory, 12);
+        using var device = factory.CreateClient();
+        var reply = await Authenticated(device, identity, "1");
+
+        var sent = reply.Commands.OfType<AtomicCommand>().SelectMany(a => a.Commands.OfType<ItemCommand>()).Select(c => c.Items[0]).ToList();
+        sent.Should().Contain(i => i.TargetUri!.EndsWith("/PasswordAgeDays", StringComparison.Ordinal) && i.DataText == "14");
+        sent.Should().Contain(i => i.TargetUri!.EndsWith("/PasswordComplexity", StringComparison.Ordinal), "a policy for the same account (names compare case-insensitively) is no conflict");
+        sent.Should().NotContain(i => i.DataText == "otheradmin" || i.DataText == "21", "the newer policy for another account conflicts and is not sent");
+        var commands = (await Get(admin, $"/beta/deviceManagement/enrolledDevices/{identity.DeviceId}/commands"))["value"]!.AsArray();
+        var conflict = commands.Should().ContainSingle(c => c!["policyId"]!.GetValue<string>() == newer).Subject!;
+        conflict["state"]!.GetValue<string>().Should().Be(MdmCommandStates.Conflict);
+        conflict["description"]!.GetValue<string>().Should().Contain("already manages account 'lapsadmin'");
+    }
+
+    [Test]
+    public async Task A_device_assignment_for_another_account_conflicts_with_a_policy_assigned_to_all_devices()
+    {
+        await using var factory = new LapsServerFactory();
+        using var admin = await factory.ClientFor(Admin);
+        var identity = await Enroll(factory, 13);
+        var everyone = await CreatePolicy(admin, """{"backupDirectory":1,"administratorAccountName":"lapsadmin"}""");
+        var results = await Post(admin, $"/beta/deviceManagement/lapsPolicies/{everyone}/assign", new { allDevices = true });
+        results["value"]![0]!["status"]!.GetValue<string>().Should().Be("queued");
+
+        var targeted = await CreatePolicy(admin, """{"backupDirectory":1,"administratorAccountName":"otheradmin"}""");
+        var refused = await Post(admin, $"/beta/deviceManagement/lapsPolicies/{targeted}/assign", new { deviceIds = new[] { identity.DeviceId } });
+
+        refused["value"]![0]!["status"]!.GetValue<string>().Should().Be("conflict");
+        refused["value"]![0]!["detail"]!.GetValue<string>().Should().Contain("'lapsadmin'");
+    }
+
+    [Test]
     public async Task The_rotate_action_on_an_enrolled_device_queues_Exec_ResetPassword_for_its_next_check_in()
     {
         await using var factory = new LapsServerFactory();
