@@ -51,6 +51,10 @@ public readonly struct CspPath : IEquatable<CspPath>
 
     public CspPath Child(string name) => new(Scope, Segments.Add(name), null);
 
+    /// <summary>The ancestor (or this path) with the first <paramref name="depth"/> segments, without the query.</summary>
+    internal CspPath Prefix(int depth) =>
+        depth >= Segments.Length ? WithoutQuery : new CspPath(Scope, Segments.Slice(0, depth), null);
+
     public CspPath WithoutQuery => new(Scope, Segments, null);
 
     /// <summary>True if this path is <paramref name="other"/> or lies below it.</summary>

@@ -42,28 +42,93 @@ public sealed class CspSchema
             }
         }
 
-        return new CspSchema(root, docs);
+        var schema = new CspSchema(root, docs);
+        schema.ResolveDependencies(root);
+        return schema;
     }
 
     /// <summary>Finds the definition for a concrete path. Static names follow the node's CaseSense; any name matches a
     /// dynamic node. Returns the path with static segments in their DDF spelling.</summary>
+    /// <remarks>When every segment already has its canonical spelling (the usual case), the returned path shares the
+    /// segments of <paramref name="path"/> instead of copying them.</remarks>
     public bool TryResolve(CspPath path, out ResolvedNode resolved)
     {
         resolved = default;
         var node = Root;
-        var canonical = ImmutableArray.CreateBuilder<string>(path.Depth);
-        foreach (var segment in path.Segments)
+        var segments = path.Segments;
+        ImmutableArray<string>.Builder? canonical = null;
+        for (var i = 0; i < segments.Length; i++)
         {
+            var segment = segments[i];
             var next = node.FindChild(segment, out var name);
             if (next is null) return false;
-            canonical.Add(name);
+            if (canonical is null && !string.Equals(name, segment, StringComparison.Ordinal))
+            {
+                canonical = ImmutableArray.CreateBuilder<string>(segments.Length);
+                canonical.AddRange(segments, i);
+            }
+
+            canonical?.Add(name);
             node = next;
         }
 
-        resolved = new ResolvedNode(node, CspPath.FromSegments(path.Scope, canonical.MoveToImmutable()));
+        var resolvedPath = canonical is not null ? CspPath.FromSegments(path.Scope, canonical.MoveToImmutable())
+            : path.Query is null ? path : path.WithoutQuery;
+        resolved = new ResolvedNode(node, resolvedPath);
         return true;
     }
+
+    /// <summary>Resolves every MSFT:Dependency URI once, after all CSPs are attached (a dependency may name a node of
+    /// another CSP), so that judging a write never parses or walks a dependency URI again.</summary>
+    private void ResolveDependencies(SchemaNode node)
+    {
+        if (node.Definition is { } definition && !definition.Dependencies.IsEmpty)
+        {
+            var groups = ImmutableArray.CreateBuilder<ResolvedDependencyGroup>(definition.Dependencies.Length);
+            foreach (var group in definition.Dependencies)
+            {
+                var targets = ImmutableArray.CreateBuilder<DependencyTarget>(group.Dependencies.Length);
+                foreach (var dependency in group.Dependencies)
+                {
+                    targets.Add(ResolveDependency(dependency));
+                }
+
+                groups.Add(new ResolvedDependencyGroup(group, targets.MoveToImmutable()));
+            }
+
+            node.DependencyGroups = groups.MoveToImmutable();
+        }
+
+        foreach (var child in node.Children)
+        {
+            ResolveDependencies(child);
+        }
+    }
+
+    /// <summary>MSFT:Dependency URIs are relative to <c>./Device/</c> unless they start with <c>./</c> (DDFv2Msft.xsd).</summary>
+    private DependencyTarget ResolveDependency(Dependency dependency)
+    {
+        var uri = dependency.Uri.StartsWith("./", StringComparison.Ordinal) ? dependency.Uri : "./Device/" + dependency.Uri.TrimStart('/');
+        var trimmed = dependency.Uri.TrimEnd('/');
+        var name = trimmed[(trimmed.LastIndexOf('/') + 1)..];
+        return CspPath.TryParse(uri, out var path, out _) && TryResolve(path, out var resolved)
+            ? new DependencyTarget(dependency, name, resolved.Node, resolved.Path.ToString())
+            : new DependencyTarget(dependency, name, null, null);
+    }
 }
+
+/// <summary>An MSFT:Dependency with its target node resolved at schema build.</summary>
+/// <param name="Name">The last segment of the dependency URI, as reasons name it.</param>
+/// <param name="Node">The node the URI names, or null when no CSP of the schema defines it (its value is then unset).</param>
+/// <param name="StateKey">The canonical URI the node's value is stored under in <see cref="TreeState"/>.</param>
+internal sealed record DependencyTarget(Dependency Dependency, string Name, SchemaNode? Node, string? StateKey)
+{
+    /// <summary>The format the dependency's allowed values are judged in: the target's, else chr.</summary>
+    public DdfFormat Format => Node?.Format ?? DdfFormat.Chr;
+}
+
+/// <summary>An MSFT:DependencyGroup with its dependencies resolved.</summary>
+internal sealed record ResolvedDependencyGroup(DependencyGroup Group, ImmutableArray<DependencyTarget> Dependencies);
 
 /// <summary>A path matched to its definition.</summary>
 public readonly record struct ResolvedNode(SchemaNode Node, CspPath Path);
@@ -80,6 +145,15 @@ public sealed class SchemaNode
         Name = name;
         Definition = definition;
         Parent = parent;
+
+        // Everything a command needs from the ancestors is fixed once the parent exists: computed here, once, instead
+        // of walking the parents for every command.
+        Depth = parent is null ? 0 : parent.Depth + 1;
+        AtomicRequiredAncestor = definition?.AtomicRequired == true ? this : parent?.AtomicRequiredAncestor;
+        var inherited = parent?.Applicabilities ?? [];
+        Applicabilities = definition?.Applicability is { } own ? inherited.Insert(0, own) : inherited;
+        var explicitAbove = parent?.ExplicitAncestorDepths ?? [];
+        ExplicitAncestorDepths = parent is { Depth: > 0, ExistsImplicitly: false } ? explicitAbove.Add(parent.Depth) : explicitAbove;
     }
 
     public string Name { get; }
@@ -110,31 +184,24 @@ public sealed class SchemaNode
         Definition is null || (!Definition.IsDynamic && Definition.Format == DdfFormat.Node &&
                                (Definition.Scope == NodeScope.Permanent || Definition.Occurrence == Occurrence.One));
 
-    /// <summary>The nearest MSFT:AtomicRequired node at or above this one, or null.</summary>
-    public SchemaNode? AtomicRequiredAncestor
-    {
-        get
-        {
-            for (var n = this; n is not null; n = n.Parent)
-            {
-                if (n.Definition?.AtomicRequired == true) return n;
-            }
+    /// <summary>The number of segments from the root (<c>.</c> is 0, <c>./Device/Vendor</c> is 1).</summary>
+    public int Depth { get; }
 
-            return null;
-        }
-    }
+    /// <summary>The nearest MSFT:AtomicRequired node at or above this one, or null.</summary>
+    public SchemaNode? AtomicRequiredAncestor { get; }
 
     /// <summary>The MSFT:Applicability blocks that apply: this node's and every ancestor's.</summary>
-    public IEnumerable<Applicability> ApplicabilityChain
-    {
-        get
-        {
-            for (var n = this; n is not null; n = n.Parent)
-            {
-                if (n.Definition?.Applicability is { } a) yield return a;
-            }
-        }
-    }
+    public IEnumerable<Applicability> ApplicabilityChain => Applicabilities;
+
+    /// <summary>The MSFT:Applicability blocks of this node and its ancestors, innermost first.</summary>
+    internal ImmutableArray<Applicability> Applicabilities { get; }
+
+    /// <summary>Depths of the ancestors (below the root) that do not exist implicitly (dynamic or addable interior
+    /// nodes), outermost first: the only ancestors whose existence a command has to look up in the stored state.</summary>
+    internal ImmutableArray<int> ExplicitAncestorDepths { get; }
+
+    /// <summary>The node's MSFT:DependencyGroups with their target nodes resolved (set by <see cref="CspSchema.Build"/>).</summary>
+    internal ImmutableArray<ResolvedDependencyGroup> DependencyGroups { get; set; } = [];
 
     internal static SchemaNode Implicit(string name) => new(name, null, null);
 

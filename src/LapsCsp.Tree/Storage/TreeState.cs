@@ -24,7 +24,16 @@ public sealed class TreeState : IEquatable<TreeState>
 
     public string? ValueOf(CspPath path) => Nodes.TryGetValue(path.ToString(), out var v) ? v : null;
 
-    public TreeState Set(CspPath path, string? value) => new(Nodes.SetItem(path.ToString(), value));
+    public TreeState Set(CspPath path, string? value) => Set(path.ToString(), value);
+
+    /// <summary>Overloads by canonical URI (<see cref="CspPath.ToString"/>), for callers that already hold it.</summary>
+    internal bool Contains(string key) => Nodes.ContainsKey(key);
+
+    internal bool TryGetValue(string key, out string? value) => Nodes.TryGetValue(key, out value);
+
+    internal string? ValueOf(string key) => Nodes.TryGetValue(key, out var v) ? v : null;
+
+    internal TreeState Set(string key, string? value) => new(Nodes.SetItem(key, value));
 
     /// <summary>Removes the node and everything below it.</summary>
     public TreeState RemoveSubtree(CspPath path)
