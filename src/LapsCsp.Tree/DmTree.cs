@@ -4,6 +4,7 @@ using LapsCsp.Ddf.Model;
 using LapsCsp.Tree.Backend;
 using LapsCsp.Tree.Commands;
 using LapsCsp.Tree.Paths;
+using LapsCsp.Tree.Queries;
 using LapsCsp.Tree.Schema;
 using LapsCsp.Tree.Validation;
 
@@ -17,6 +18,10 @@ namespace LapsCsp.Tree;
 /// (ValueNotAllowed); then, after the command or the whole Atomic is staged, MSFT:DependencyBehavior judged on effective
 /// values (stored value, else the DDF default): DependencyNotMet or DependencyValueNotAllowed. Nothing is committed
 /// until every check passed, so a failed command or Atomic leaves the tree as it was.
+/// <para>A LocURI may carry one OMA-DM query: <c>?prop=&lt;Name&gt;</c> reads a node property (<see cref="NodeProperties"/>
+/// says which and why), <c>?list=&lt;attribute&gt;</c> asks for a subtree (<see cref="TreeOptions.SubtreeGets"/>).</para>
+/// <para>What a command needs from the schema beyond its own node (ancestors that may be missing, applicability,
+/// dependency targets) is computed once per schema node when the schema is built, not per command.</para>
 /// </remarks>
 public sealed class DmTree
 {
@@ -156,19 +161,22 @@ public sealed class DmTree
                 : CspOutcome.Fail(CspFault.BadRequest, $"bad URI '{ValueRules.Shorten(command.Uri)}': {error}");
         }
 
-        if (requested.Query is not null)
+        UriQuery? query = null;
+        if (requested.Query is { } queryText)
         {
-            return CspOutcome.Fail(CspFault.BadRequest, $"URI queries ('?{requested.Query}') are not supported");
+            if (!UriQuery.TryParse(queryText, out var parsed, out var queryError)) return CspOutcome.Fail(CspFault.BadRequest, queryError!);
+            if (parsed.Kind == UriQueryKind.List && ListUnsupported(command, parsed.Value) is { } refused) return refused;
+            query = parsed;
         }
 
         if (!Schema.TryResolve(requested, out var resolved))
         {
-            return CspOutcome.Fail(CspFault.NotFound, $"no node {requested} in any CSP of this device");
+            return CspOutcome.Fail(CspFault.NotFound, $"no node {requested.WithoutQuery} in any CSP of this device");
         }
 
         var node = resolved.Node;
         var path = resolved.Path;
-        foreach (var applicability in node.ApplicabilityChain)
+        foreach (var applicability in node.Applicabilities)
         {
             if (!ApplicabilityRules.IsApplicable(applicability, Options.Device, out var why))
             {
@@ -176,18 +184,21 @@ public sealed class DmTree
             }
         }
 
+        var key = path.ToString();
+        if (query is { Kind: UriQueryKind.Property } property) return Property(command.Operation, property.Value, node, path, key, stage);
+        if (query is { Kind: UriQueryKind.List } list) return List(node, path, key, stage, withData: list.Value == "StructData");
         return command.Operation switch
         {
-            CspOperation.Add => Write(command, node, path, stage, inAtomic, index, isAdd: true),
-            CspOperation.Replace => Write(command, node, path, stage, inAtomic, index, isAdd: false),
-            CspOperation.Delete => Delete(node, path, stage, inAtomic),
-            CspOperation.Get => Get(node, path, stage),
+            CspOperation.Add => Write(command, node, path, key, stage, inAtomic, index, isAdd: true),
+            CspOperation.Replace => Write(command, node, path, key, stage, inAtomic, index, isAdd: false),
+            CspOperation.Delete => Delete(node, path, key, stage, inAtomic),
+            CspOperation.Get => Get(node, path, key, stage),
             CspOperation.Exec => Exec(command, node, path, stage),
             _ => CspOutcome.Fail(CspFault.NotImplemented, $"{command.Operation} is not implemented"),
         };
     }
 
-    private CspOutcome Write(CspCommand command, SchemaNode node, CspPath path, Stage stage, bool inAtomic, int index, bool isAdd)
+    private CspOutcome Write(CspCommand command, SchemaNode node, CspPath path, string key, Stage stage, bool inAtomic, int index, bool isAdd)
     {
         var verb = isAdd ? "Add" : "Replace";
         var implicitInterior = isAdd && node.IsDynamic && node.IsInterior && node.Access == AccessTypes.None;
@@ -196,13 +207,13 @@ public sealed class DmTree
             return NotAllowed(verb, node);
         }
 
-        var ancestorsMissing = MissingAncestor(path, stage);
+        var ancestorsMissing = MissingAncestor(node, path, stage);
         if (ancestorsMissing is { } missing && !isAdd)
         {
             return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
         }
 
-        var exists = Exists(node, path, stage) && ancestorsMissing is null;
+        var exists = ancestorsMissing is null && Exists(node, key, stage);
         if (isAdd && exists)
         {
             return CspOutcome.Fail(CspFault.AlreadyExists, $"{path} already exists");
@@ -242,17 +253,18 @@ public sealed class DmTree
         var change = new TreeChange(path, isAdd ? CspOperation.Add : CspOperation.Replace, stored);
         if (_backend.Validate(change, stage.State) is { Succeeded: false } veto) return veto;
 
-        if (isAdd)
+        if (isAdd && ancestorsMissing is not null)
         {
-            foreach (var ancestor in MissingAncestors(path, stage))
+            foreach (var depth in node.ExplicitAncestorDepths)
             {
-                stage.State = stage.State.Set(ancestor, null);
+                var ancestor = path.Prefix(depth);
+                if (!stage.State.Contains(ancestor)) stage.State = stage.State.Set(ancestor, null);
             }
         }
 
-        stage.State = stage.State.Set(path, stored);
+        stage.State = stage.State.Set(key, stored);
         stage.Changes.Add(change);
-        if (!node.IsInterior) stage.Written.Add((path, node, index));
+        if (!node.IsInterior) stage.Written.Add((key, node, index));
 
         return AtomicRequiredOutcome(node, inAtomic);
     }
@@ -268,7 +280,7 @@ public sealed class DmTree
             : CspOutcome.Ok.WithWarning(text);
     }
 
-    private CspOutcome Delete(SchemaNode node, CspPath path, Stage stage, bool inAtomic)
+    private CspOutcome Delete(SchemaNode node, CspPath path, string key, Stage stage, bool inAtomic)
     {
         if (node.Scope == NodeScope.Permanent || node.IsImplicit)
         {
@@ -280,12 +292,12 @@ public sealed class DmTree
             return NotAllowed("Delete", node);
         }
 
-        if (MissingAncestor(path, stage) is { } missing)
+        if (MissingAncestor(node, path, stage) is { } missing)
         {
             return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
         }
 
-        if (!stage.State.Contains(path))
+        if (!stage.State.Contains(key))
         {
             return CspOutcome.Fail(CspFault.NotFound, $"{path} does not exist");
         }
@@ -297,35 +309,163 @@ public sealed class DmTree
         return AtomicRequiredOutcome(node, inAtomic);
     }
 
-    private CspOutcome Get(SchemaNode node, CspPath path, Stage stage)
+    private CspOutcome Get(SchemaNode node, CspPath path, string key, Stage stage)
     {
         if (!node.Access.HasFlag(AccessTypes.Get))
         {
             return NotAllowed("Get", node);
         }
 
-        if (MissingAncestor(path, stage) is { } missing)
+        if (MissingAncestor(node, path, stage) is { } missing)
         {
             return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
         }
 
         if (node.IsInterior)
         {
-            if (!Exists(node, path, stage)) return CspOutcome.Fail(CspFault.NotFound, $"{path} does not exist");
+            if (!Exists(node, key, stage)) return CspOutcome.Fail(CspFault.NotFound, $"{path} does not exist");
             var names = ChildNames(node, path, stage);
             return new CspOutcome(CspFault.None) { Value = new CspValue(string.Join('/', names), DdfFormat.Node) };
         }
 
-        var live = _backend.ReadLive(path);
-        if (live is not null) return Found(live);
-        if (stage.State.TryGetValue(path, out var stored)) return Found(stored ?? string.Empty);
-        if (Exists(node, path, stage)) return Found(node.Definition?.DefaultValue ?? string.Empty);
-        return CspOutcome.Fail(CspFault.NotFound, $"{path} is not set");
+        return LeafData(node, path, key, stage) is { } data
+            ? new CspOutcome(CspFault.None) { Value = new CspValue(data, node.Format, node.Definition?.MimeType) }
+            : CspOutcome.Fail(CspFault.NotFound, $"{path} is not set");
+    }
 
-        CspOutcome Found(string v) => new(CspFault.None)
+    /// <summary>The value a Get of a leaf returns: the backend's live value, the stored value, or the DDF default of a
+    /// leaf that exists without being added; bool in lower case. Null when the leaf does not exist.</summary>
+    private string? LeafData(SchemaNode node, CspPath path, string key, Stage stage)
+    {
+        var data = _backend.ReadLive(path);
+        if (data is null)
         {
-            Value = new CspValue(node.Format == DdfFormat.Bool ? v.ToLowerInvariant() : v, node.Format, node.Definition?.MimeType),
+            if (stage.State.TryGetValue(key, out var stored)) data = stored ?? string.Empty;
+            else if (Exists(node, key, stage)) data = node.Definition?.DefaultValue ?? string.Empty;
+            else return null;
+        }
+
+        return node.Format == DdfFormat.Bool ? data.ToLowerInvariant() : data;
+    }
+
+    /// <summary>A command on <c>&lt;uri&gt;?prop=&lt;Name&gt;</c> (OMA-DM TND 1.2 §8.3). Checks, in order: the property
+    /// name (406 for a name TND §8.3.1 does not define, §8.3.3); the command (TND §8.3.5: Get, plus Replace for ACL,
+    /// Name and Title; any other command 405); the node's existence (404); then the property itself.</summary>
+    /// <remarks>A Replace of ACL, Name or Title is valid OMA-DM that this device does not carry out: it keeps no ACLs
+    /// (Windows documents no ACL changes through its CSPs; access is the DDF AccessType), renames no node (the Name of a
+    /// permanent node MUST NOT change, TND §8.3.5.1, so those are 405) and keeps no titles. Those are 406 Optional feature
+    /// not supported, with the reason. Properties are read whatever the node's AccessType (Format of the Exec-only
+    /// ResetPassword is <c>null</c>): they describe what the published DDF shows; only Size, which depends on the value,
+    /// needs Get.</remarks>
+    private CspOutcome Property(CspOperation operation, string name, SchemaNode node, CspPath path, string key, Stage stage)
+    {
+        if (!NodeProperties.TryParse(name, out var property))
+        {
+            var near = NodeProperties.CaseInsensitiveMatch(name);
+            return CspOutcome.Fail(CspFault.NotImplemented, $"?prop={ValueRules.Shorten(name)} is not a node property" +
+                (near is null ? " (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)" : $"; property names are case-sensitive: {near}"));
+        }
+
+        if (!NodeProperties.Accepts(property, operation))
+        {
+            return CspOutcome.Fail(CspFault.NotAllowed,
+                $"{operation} on {path}?prop={property}: the {property} property takes {NodeProperties.AcceptedCommands(property)} only (OMA-DM TND 8.3.5)");
+        }
+
+        if (MissingAncestor(node, path, stage) is { } missing)
+        {
+            return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
+        }
+
+        var leafData = node.IsInterior ? null : LeafData(node, path, key, stage);
+        if (node.IsInterior ? !Exists(node, key, stage) : leafData is null)
+        {
+            return CspOutcome.Fail(CspFault.NotFound, $"{path} does not exist, so it has no {property} property");
+        }
+
+        if (operation == CspOperation.Get) return NodeProperties.Read(property, node, path, leafData);
+        return property switch
+        {
+            NodeProperty.ACL => CspOutcome.Fail(CspFault.NotImplemented,
+                $"Replace {path}?prop=ACL: this device keeps no ACLs and lets no server set one; access is the node's AccessType"),
+            NodeProperty.Name when !node.IsDynamic => CspOutcome.Fail(CspFault.NotAllowed,
+                $"Replace {path}?prop=Name: {node} is a permanent node, whose Name can't change (OMA-DM TND 8.3.5.1)"),
+            NodeProperty.Name => CspOutcome.Fail(CspFault.NotImplemented, $"Replace {path}?prop=Name: this device does not rename nodes"),
+            _ => NodeProperties.Read(property, node, path, leafData),
         };
+    }
+
+    /// <summary>Why a <c>?list=</c> command is refused before its node is looked at, or null when the tree answers it.</summary>
+    /// <remarks>OMA-DM TND 1.2 §8.4.1 defines <c>Get &lt;uri&gt;?list=Struct|StructData|TNDS</c>; a client without the
+    /// feature "SHOULD return (406) Optional Feature Not Supported". Only Get takes a list (405 for other commands).
+    /// TNDS (a serialized subtree, OMA-TS-DM_TNDS) is never produced; Struct and StructData only with
+    /// <see cref="TreeOptions.SubtreeGets"/>.</remarks>
+    private CspOutcome? ListUnsupported(CspCommand command, string attribute)
+    {
+        if (attribute is not ("Struct" or "StructData" or "TNDS"))
+        {
+            return CspOutcome.Fail(CspFault.BadRequest,
+                $"?list={ValueRules.Shorten(attribute)} is not a list attribute (OMA-DM TND 8.4.1: Struct, StructData, TNDS)");
+        }
+
+        if (command.Operation != CspOperation.Get)
+        {
+            return CspOutcome.Fail(CspFault.NotAllowed, $"{command.Operation} with ?list={attribute}: only Get takes ?list= (OMA-DM TND 8.4.1)");
+        }
+
+        if (attribute == "TNDS")
+        {
+            return CspOutcome.Fail(CspFault.NotImplemented, "?list=TNDS: this device does not serialize subtrees as TNDS (OMA-DM TND 8.4.1)");
+        }
+
+        return Options.SubtreeGets
+            ? null
+            : CspOutcome.Fail(CspFault.NotImplemented,
+                $"?list={attribute}: this device does not answer subtree Gets (OMA-DM TND 8.4.1); Get the node for its child list, then each child");
+    }
+
+    /// <summary><c>Get &lt;uri&gt;?list=Struct|StructData</c> (OMA-DM TND 1.2 §8.4): the node and every node below it that the
+    /// server may read (AccessType Get: a node without it is left out with its subtree, so a write-only Password never
+    /// appears), each before its children; leaf values for StructData only.</summary>
+    private CspOutcome List(SchemaNode node, CspPath path, string key, Stage stage, bool withData)
+    {
+        if (!node.Access.HasFlag(AccessTypes.Get))
+        {
+            return NotAllowed("Get", node);
+        }
+
+        if (MissingAncestor(node, path, stage) is { } missing)
+        {
+            return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
+        }
+
+        if (node.IsInterior ? !Exists(node, key, stage) : LeafData(node, path, key, stage) is null)
+        {
+            return CspOutcome.Fail(CspFault.NotFound, $"{path} does not exist");
+        }
+
+        var listing = ImmutableArray.CreateBuilder<CspListedNode>();
+        AddSubtree(node, path, key, stage, withData, listing);
+        return new CspOutcome(CspFault.None) { Listing = listing.ToImmutable() };
+    }
+
+    private void AddSubtree(SchemaNode node, CspPath path, string key, Stage stage, bool withData, ImmutableArray<CspListedNode>.Builder listing)
+    {
+        if (node.IsInterior)
+        {
+            listing.Add(new CspListedNode(path, DdfFormat.Node, node.Definition?.MimeType, null));
+            foreach (var (child, childPath) in ExistingChildren(node, path, stage))
+            {
+                if (child.Access.HasFlag(AccessTypes.Get)) AddSubtree(child, childPath, childPath.ToString(), stage, withData, listing);
+            }
+
+            return;
+        }
+
+        if (LeafData(node, path, key, stage) is { } data)
+        {
+            listing.Add(new CspListedNode(path, node.Format, node.Definition?.MimeType, withData ? data : null));
+        }
     }
 
     private CspOutcome Exec(CspCommand command, SchemaNode node, CspPath path, Stage stage)
@@ -335,7 +475,7 @@ public sealed class DmTree
             return NotAllowed("Exec", node);
         }
 
-        if (MissingAncestor(path, stage) is { } missing)
+        if (MissingAncestor(node, path, stage) is { } missing)
         {
             return CspOutcome.Fail(CspFault.NotFound, $"{missing} does not exist");
         }
@@ -343,54 +483,56 @@ public sealed class DmTree
         return _backend.Execute(path, command.Data);
     }
 
-    private IEnumerable<string> ChildNames(SchemaNode node, CspPath path, Stage stage)
+    /// <summary>The names a Get of an interior node lists: static children URI-encoded (Windows OMA-DM support),
+    /// dynamic children as stored.</summary>
+    private IEnumerable<string> ChildNames(SchemaNode node, CspPath path, Stage stage) =>
+        ExistingChildren(node, path, stage).Select(c => c.Node.IsDynamic ? c.Path.Name : CspPath.EncodeSegment(c.Node.Name));
+
+    /// <summary>The children of an existing interior node that exist: static ones that exist or have a live value, then
+    /// the stored dynamic ones.</summary>
+    private IEnumerable<(SchemaNode Node, CspPath Path)> ExistingChildren(SchemaNode node, CspPath path, Stage stage)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var child in node.Children)
         {
             if (child.IsDynamic) continue;
             var childPath = path.Child(child.Name);
-            if (Exists(child, childPath, stage) || _backend.ReadLive(childPath) is not null)
+            if (Exists(child, childPath.ToString(), stage) || _backend.ReadLive(childPath) is not null)
             {
-                if (seen.Add(child.Name)) yield return CspPath.EncodeSegment(child.Name);
+                if (seen.Add(child.Name)) yield return (child, childPath);
             }
         }
 
-        if (node.DynamicChild is not null)
+        if (node.DynamicChild is { } dynamic)
         {
             foreach (var name in stage.State.StoredChildNames(path))
             {
-                if (seen.Add(name)) yield return name;
+                if (seen.Add(name)) yield return (dynamic, path.Child(name));
             }
         }
     }
 
-    /// <summary>Whether a node exists (its ancestors are checked separately).</summary>
-    private static bool Exists(SchemaNode node, CspPath path, Stage stage)
+    /// <summary>Whether a node exists (its ancestors are checked separately); <paramref name="key"/> is its canonical URI.</summary>
+    private static bool Exists(SchemaNode node, string key, Stage stage)
     {
-        if (node.IsInterior) return node.ExistsImplicitly || stage.State.Contains(path);
+        if (node.IsInterior) return node.ExistsImplicitly || stage.State.Contains(key);
         var definition = node.Definition!;
         if (definition.Occurrence == Occurrence.One && !definition.Access.HasFlag(AccessTypes.Add)) return true;
-        return stage.State.Contains(path);
+        return stage.State.Contains(key);
     }
 
-    private CspPath? MissingAncestor(CspPath path, Stage stage)
+    /// <summary>The outermost dynamic or addable interior ancestor of <paramref name="path"/> (the canonical path of
+    /// <paramref name="node"/>) that does not exist yet, or null. Only the ancestors the schema marks as not existing
+    /// implicitly are looked up.</summary>
+    private static CspPath? MissingAncestor(SchemaNode node, CspPath path, Stage stage)
     {
-        foreach (var ancestor in MissingAncestors(path, stage)) return ancestor;
-        return null;
-    }
-
-    /// <summary>Dynamic or addable interior ancestors that do not exist yet, outermost first.</summary>
-    private IEnumerable<CspPath> MissingAncestors(CspPath path, Stage stage)
-    {
-        var ancestors = new List<CspPath>();
-        for (var p = path.Parent; p.Depth > 0; p = p.Parent) ancestors.Add(p);
-        ancestors.Reverse();
-        foreach (var ancestor in ancestors)
+        foreach (var depth in node.ExplicitAncestorDepths)
         {
-            if (!Schema.TryResolve(ancestor, out var resolved)) continue;
-            if (!resolved.Node.ExistsImplicitly && !stage.State.Contains(resolved.Path)) yield return resolved.Path;
+            var ancestor = path.Prefix(depth);
+            if (!stage.State.Contains(ancestor)) return ancestor;
         }
+
+        return null;
     }
 
     private bool AllowedHereOrByDependency(DdfNode definition, string value)
@@ -407,15 +549,15 @@ public sealed class DmTree
     /// <summary>Judges MSFT:DependencyBehavior for every leaf written in the stage, in command order.</summary>
     /// <returns>null when nothing applies; a failed outcome (with <paramref name="failedIndex"/>) in Enforce mode; a
     /// successful outcome with warnings in Warn mode.</returns>
+    /// <remarks><see cref="Stage.Written"/> is in command order already: commands run in order and each adds its write.</remarks>
     private CspOutcome? CheckDependencies(Stage stage, out int failedIndex)
     {
         failedIndex = 0;
         CspOutcome? warnings = null;
-        foreach (var (path, node, index) in stage.Written.OrderBy(w => w.Index))
+        foreach (var (key, node, index) in stage.Written)
         {
-            if (!stage.State.TryGetValue(path, out var value) || value is null) continue;
-            var definition = node.Definition!;
-            var problem = JudgeDependencies(definition, value, stage.State);
+            if (node.DependencyGroups.IsEmpty || !stage.State.TryGetValue(key, out var value) || value is null) continue;
+            var problem = JudgeDependencies(node, value, stage.State);
             if (problem is null) continue;
             if (Options.Dependencies == DependencyMode.Enforce)
             {
@@ -431,22 +573,34 @@ public sealed class DmTree
         return warnings;
     }
 
-    private CspOutcome? JudgeDependencies(DdfNode definition, string value, TreeState state)
+    private static CspOutcome? JudgeDependencies(SchemaNode node, string value, TreeState state)
     {
-        var groups = definition.Dependencies;
-        if (groups.IsEmpty) return null;
-        var requirements = groups.Where(g => g.ChangedAllowedValues is null).ToList();
-        if (requirements.Count > 0 && !requirements.Any(g => IsSatisfied(g, state)))
+        var definition = node.Definition!;
+        var groups = node.DependencyGroups;
+        var hasRequirements = false;
+        var requirementMet = false;
+        foreach (var group in groups)
         {
-            var needs = string.Join(" or ", requirements.Select(g => Describe(g, state)));
+            if (group.Group.ChangedAllowedValues is not null) continue;
+            hasRequirements = true;
+            if (IsSatisfied(group, state))
+            {
+                requirementMet = true;
+                break;
+            }
+        }
+
+        if (hasRequirements && !requirementMet)
+        {
+            var needs = string.Join(" or ", groups.Where(g => g.Group.ChangedAllowedValues is null).Select(g => Describe(g, state)));
             return CspOutcome.Fail(CspFault.DependencyNotMet, $"{definition.Name} needs {needs}");
         }
 
         foreach (var group in groups)
         {
-            if (group.ChangedAllowedValues is not { } changed || !IsSatisfied(group, state)) continue;
+            if (group.Group.ChangedAllowedValues is not { } changed || !IsSatisfied(group, state)) continue;
             if (ValueRules.IsAllowed(changed, definition.Format, value)) return null;
-            var because = string.Join(" and ", group.Dependencies.Select(d => $"{LastSegment(d.Uri)}={EffectiveDependencyValue(d, state) ?? "(unset)"}"));
+            var because = string.Join(" and ", group.Dependencies.Select(d => $"{d.Name}={EffectiveDependencyValue(d, state) ?? "(unset)"}"));
             return CspOutcome.Fail(CspFault.DependencyValueNotAllowed, $"{definition.Name}={value} outside {changed} because {because}");
         }
 
@@ -458,46 +612,33 @@ public sealed class DmTree
         return null;
     }
 
-    private string Describe(DependencyGroup group, TreeState state) =>
-        string.Join(" and ", group.Dependencies.Select(d =>
+    private static string Describe(ResolvedDependencyGroup group, TreeState state) =>
+        string.Join(" and ", group.Dependencies.Select(target =>
         {
-            var current = EffectiveDependencyValue(d, state);
+            var d = target.Dependency;
+            var current = EffectiveDependencyValue(target, state);
             var op = d.Type == DependencyType.DependsOn ? (d.AllowedValue?.Kind == AllowedValueKind.Range ? " in " : "=") : " not ";
             var wanted = d.AllowedValue is null ? "(any value)" :
                 d.AllowedValue.Kind == AllowedValueKind.Enum ? string.Join("|", d.AllowedValue.Enums.Select(e => e.Value)) : d.AllowedValue.ToString();
-            return $"{LastSegment(d.Uri)}{op}{wanted} (it is {current ?? "unset"})";
+            return $"{target.Name}{op}{wanted} (it is {current ?? "unset"})";
         }));
 
-    private bool IsSatisfied(DependencyGroup group, TreeState state)
+    private static bool IsSatisfied(ResolvedDependencyGroup group, TreeState state)
     {
-        foreach (var dependency in group.Dependencies)
+        foreach (var target in group.Dependencies)
         {
-            var value = EffectiveDependencyValue(dependency, state);
-            var format = DependencyFormat(dependency);
-            var matches = value is not null && (dependency.AllowedValue is null || ValueRules.IsAllowed(dependency.AllowedValue, format, value));
+            var dependency = target.Dependency;
+            var value = EffectiveDependencyValue(target, state);
+            var matches = value is not null && (dependency.AllowedValue is null || ValueRules.IsAllowed(dependency.AllowedValue, target.Format, value));
             if (dependency.Type == DependencyType.DependsOn ? !matches : matches) return false;
         }
 
         return true;
     }
 
-    private string? EffectiveDependencyValue(Dependency dependency, TreeState state)
-    {
-        if (!TryResolveDependency(dependency, out var resolved)) return null;
-        return state.ValueOf(resolved.Path) ?? resolved.Node.Definition?.DefaultValue;
-    }
-
-    private DdfFormat DependencyFormat(Dependency dependency) =>
-        TryResolveDependency(dependency, out var resolved) ? resolved.Node.Format : DdfFormat.Chr;
-
-    private bool TryResolveDependency(Dependency dependency, out ResolvedNode resolved)
-    {
-        resolved = default;
-        var uri = dependency.Uri.StartsWith("./", StringComparison.Ordinal) ? dependency.Uri : "./Device/" + dependency.Uri.TrimStart('/');
-        return CspPath.TryParse(uri, out var path, out _) && Schema.TryResolve(path, out resolved);
-    }
-
-    private static string LastSegment(string uri) => uri.TrimEnd('/')[(uri.TrimEnd('/').LastIndexOf('/') + 1)..];
+    /// <summary>The dependency target's stored value, else its DDF default; null when no CSP defines the target.</summary>
+    private static string? EffectiveDependencyValue(DependencyTarget target, TreeState state) =>
+        target.StateKey is null ? null : state.ValueOf(target.StateKey) ?? target.Node!.Definition?.DefaultValue;
 
     private static CspOutcome NotAllowed(string verb, SchemaNode node)
     {
@@ -511,7 +652,8 @@ public sealed class DmTree
 
         public List<TreeChange> Changes { get; } = [];
 
-        public List<(CspPath Path, SchemaNode Node, int Index)> Written { get; } = [];
+        /// <summary>The leaves written, by canonical URI, in command order.</summary>
+        public List<(string Key, SchemaNode Node, int Index)> Written { get; } = [];
     }
 }
 

@@ -47,4 +47,11 @@ public sealed record TreeOptions
     public AtomicRequiredMode AtomicRequired { get; init; } = AtomicRequiredMode.Warn;
 
     public DeviceContext Device { get; init; } = DeviceContext.Windows11Enterprise24H2;
+
+    /// <summary>Answer <c>Get &lt;uri&gt;?list=Struct|StructData</c> (OMA-DM TND 1.2 §8.4) with
+    /// <see cref="Commands.CspOutcome.Listing"/>. Windows documents such Gets for some CSPs (EnterpriseModernAppManagement
+    /// <c>.../nonStore/App1?list=StructData</c>). Off by default: a subtree is answered as one Results Item per node, and
+    /// a host turns this on once it renders the listing; until then these Gets are 406 Optional feature not supported,
+    /// the status TND §8.4.1 gives a client without the feature.</summary>
+    public bool SubtreeGets { get; init; }
 }

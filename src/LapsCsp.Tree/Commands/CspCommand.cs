@@ -114,6 +114,10 @@ public sealed record CspOutcome(CspFault Fault, string? Reason = null)
     /// <summary>For a successful Get: the value and its format.</summary>
     public CspValue? Value { get; init; }
 
+    /// <summary>For a successful Get with <c>?list=Struct</c> or <c>?list=StructData</c> (OMA-DM TND 1.2 §8.4): the
+    /// subtree, one entry per node the server may read, each node before its children. Empty otherwise.</summary>
+    public ImmutableArray<CspListedNode> Listing { get; init; } = [];
+
     /// <summary>Things the tree accepted but a user should know (dependency in warn mode, AtomicRequired outside Atomic).</summary>
     public ImmutableArray<string> Warnings { get; init; } = [];
 
@@ -124,3 +128,8 @@ public sealed record CspOutcome(CspFault Fault, string? Reason = null)
 
 /// <summary>A value read from the tree: its text as it goes on the wire and its DDF format (interior nodes: child list, format node).</summary>
 public sealed record CspValue(string Data, DdfFormat Format, string? MimeType = null);
+
+/// <summary>One node of a subtree Get (OMA-DM TND 1.2 §8.4.2): one Results Item with Source LocURI <see cref="Path"/>,
+/// Meta Format and Type, and for <c>?list=StructData</c> the leaf's value.</summary>
+/// <param name="Data">The leaf value (StructData); null for interior nodes and for <c>?list=Struct</c>.</param>
+public sealed record CspListedNode(Paths.CspPath Path, DdfFormat Format, string? MimeType, string? Data);
