@@ -26,9 +26,18 @@ internal static class ServeCommand
             Description = "MDM: certificate-or-digest (default), certificate, or digest",
             DefaultValueFactory = _ => "certificate-or-digest",
         };
+        var httpsCertificate = new Option<FileInfo?>("--https-certificate")
+        {
+            Description = "the certificate for https --urls: PKCS#12 (.pfx) or PEM with its key (default: issued by the server's MDM CA)",
+        };
+        var httpsPassword = new Option<string?>("--https-certificate-password")
+        {
+            Description = "its password (or the environment variable LAPSCSP_HTTPS_CERTIFICATE_PASSWORD)",
+        };
+        var exportCa = new Option<FileInfo?>("--export-ca") { Description = "write the MDM CA root certificate (PEM) here: what clients of https must trust" };
         var command = new Command("serve", "Serve simulated devices over HTTP with an emulated Microsoft Graph LAPS API, and be an MDM server devices enroll with")
         {
-            urls, data, principals, allowRemote, logFormat, publicUrl, enrollment, sessionAuth,
+            urls, data, principals, allowRemote, logFormat, publicUrl, enrollment, sessionAuth, httpsCertificate, httpsPassword, exportCa,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -50,6 +59,9 @@ internal static class ServeCommand
                 Tenant = tenant,
                 AllowRemote = result.GetValue(allowRemote),
                 LogFormat = result.GetValue(logFormat) ?? "json",
+                HttpsCertificateFile = result.GetValue(httpsCertificate)?.FullName,
+                HttpsCertificatePassword = result.GetValue(httpsPassword) ?? Environment.GetEnvironmentVariable("LAPSCSP_HTTPS_CERTIFICATE_PASSWORD"),
+                ExportCaFile = result.GetValue(exportCa)?.FullName,
                 Mdm = new LapsCsp.Server.Mdm.MdmOptions
                 {
                     PublicUrl = result.GetValue(publicUrl),

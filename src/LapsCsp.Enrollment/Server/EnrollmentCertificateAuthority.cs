@@ -91,6 +91,52 @@ public sealed class EnrollmentCertificateAuthority : IDisposable
         }
     }
 
+    public const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
+
+    /// <summary>Issues a TLS server certificate, with its new RSA key, for the host names and IP addresses in
+    /// <paramref name="hosts"/> (subjectAltName dNSName / iPAddress; subject CN = the first host): what
+    /// <c>lapscsp serve</c> presents on https when no certificate is configured, so that a device that trusts this root
+    /// (it is in every provisioning document) trusts the server.</summary>
+    public X509Certificate2 IssueServerCertificate(IReadOnlyList<string> hosts, DateTimeOffset now, TimeSpan validity)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        if (hosts.Count == 0) throw new ArgumentException("at least one host name", nameof(hosts));
+        using var key = RSA.Create(2048);
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(hosts[0]);
+        var names = new SubjectAlternativeNameBuilder();
+        foreach (var host in hosts.Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            if (System.Net.IPAddress.TryParse(host, out var ip)) names.AddIpAddress(ip);
+            else names.AddDnsName(host);
+        }
+
+        var request = new CertificateRequest(subject.Build(), key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthenticationOid)], false));
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootCertificate, true, false));
+
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        X509Certificate2 issued;
+        lock (_gate)
+        {
+            issued = request.Create(RootCertificate.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1),
+                now - s_backdate, now + validity, serial);
+        }
+
+        using (issued)
+        using (var withKey = issued.CopyWithPrivateKey(key))
+        {
+            // Through PKCS#12 so that the key belongs to the certificate for TLS (Windows' TLS stack cannot use an ephemeral key).
+            var flags = OperatingSystem.IsWindows() ? X509KeyStorageFlags.Exportable : X509KeyStorageFlags.Exportable | X509KeyStorageFlags.EphemeralKeySet;
+            return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null, flags);
+        }
+    }
+
     /// <summary>Whether <paramref name="certificate"/> chains to this root at <paramref name="at"/> (no revocation check).</summary>
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at)
     {

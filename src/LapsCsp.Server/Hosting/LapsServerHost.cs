@@ -72,6 +72,15 @@ public static class LapsServerHost
                     kestrel.Limits.MaxRequestBodySize = options.MaxSyncMLBytes + 1024 * 1024;
                     kestrel.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
                     kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+                    kestrel.ConfigureHttpsDefaults(https =>
+                    {
+                        https.ServerCertificateSelector = (_, name) => kestrel.ApplicationServices.GetRequiredService<TlsCertificates>().For(name);
+                        // Devices authenticate their MDM sessions with the client certificate enrollment issued them (MS-MDE2,
+                        // Windows' default). The TLS layer accepts any certificate; the management endpoint compares its
+                        // thumbprint with the enrolled one, and the other endpoints ignore it.
+                        https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                        https.ClientCertificateValidation = (_, _, _) => true;
+                    });
                 });
                 web.UseUrls([.. options.Urls]);
                 web.Configure(Configure);
@@ -104,6 +113,7 @@ public static class LapsServerHost
             var tenant = host.Services.GetRequiredService<TenantDirectory>();
             await output.WriteLineAsync($"lapscsp serve: listening on {string.Join(", ", ListeningUrls(host))}").ConfigureAwait(false);
             await output.WriteLineAsync($"lapscsp serve: data in {state.Store.Location}").ConfigureAwait(false);
+            await DescribeTlsAsync(host.Services, options, output).ConfigureAwait(false);
             if (tenant.Config.IsDemo)
             {
                 await output.WriteLineAsync(
@@ -116,6 +126,25 @@ public static class LapsServerHost
         }
 
         return 0;
+    }
+
+    /// <summary>Says which certificate the https addresses present and writes the CA root where <c>--export-ca</c> asks.</summary>
+    private static async Task DescribeTlsAsync(IServiceProvider services, ServerOptions options, TextWriter output)
+    {
+        var root = services.GetRequiredService<Mdm.MdmService>().RootCertificate;
+        if (options.ExportCaFile is { } file)
+        {
+            await File.WriteAllTextAsync(file, root.ExportCertificatePem() + "\n").ConfigureAwait(false);
+            await output.WriteLineAsync($"lapscsp serve: MDM CA root certificate written to {file}").ConfigureAwait(false);
+        }
+
+        if (!options.Urls.Any(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase))) return;
+        var tls = services.GetRequiredService<TlsCertificates>();
+        var line = tls.Configured
+            ? $"https presents {tls.For(null).Subject} from {options.HttpsCertificateFile}"
+            : $"https certificates are issued by the MDM CA '{root.Subject}' (SHA-1 {root.Thumbprint}) for {string.Join(", ", tls.DefaultHosts())} "
+              + "and the name a client asks for; enrolled devices trust it, others need the root (--export-ca FILE)";
+        await output.WriteLineAsync("lapscsp serve: " + line).ConfigureAwait(false);
     }
 
     /// <summary>The addresses Kestrel bound (port 0 becomes the real port).</summary>
@@ -165,6 +194,7 @@ public static class LapsServerHost
         services.AddSingleton(sp => new Mdm.MdmService(sp.GetRequiredService<ServerState>(), sp.GetRequiredService<CommitQueue>(), options,
             sp.GetRequiredService<TenantDirectory>()));
         services.AddHostedService<Mdm.MdmFlushService>();
+        services.AddSingleton<TlsCertificates>();
         services.AddSingleton<Dashboard.IDashboardSource, Mdm.MdmDashboardSource>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<PolicyCycleService>();

@@ -11,6 +11,17 @@ public sealed record ServerOptions
     /// <summary>Where Kestrel listens; loopback unless <see cref="AllowRemote"/>.</summary>
     public IReadOnlyList<string> Urls { get; init; } = [DefaultUrl];
 
+    /// <summary>The certificate for https <see cref="Urls"/>: a PKCS#12 file (.pfx/.p12) or a PEM file holding the certificate
+    /// and its private key. Without one, the server's MDM CA issues certificates (<see cref="TlsCertificates"/>).</summary>
+    public string? HttpsCertificateFile { get; init; }
+
+    /// <summary>The password of <see cref="HttpsCertificateFile"/>, if it has one.</summary>
+    public string? HttpsCertificatePassword { get; init; }
+
+    /// <summary>Where to write the MDM CA's root certificate (PEM, public part) at start: what a device or a client must
+    /// trust to reach the https addresses when the CA issues their certificate.</summary>
+    public string? ExportCaFile { get; init; }
+
     /// <summary>The folder of the SQLite store (<c>lapscsp.db</c>); null keeps everything in memory (tests).</summary>
     public string? DataDirectory { get; init; }
 
@@ -72,13 +83,36 @@ public sealed record ServerOptions
             }
 
             if (!string.IsNullOrEmpty(uri.PathAndQuery.Trim('/'))) problems.Add($"--urls: '{url}' must not have a path");
-            if (uri.Scheme == "https") problems.Add($"--urls: '{url}': https needs a certificate this server does not configure; use http on loopback");
             var loopback = uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
             if (!loopback && !AllowRemote) problems.Add($"--urls: '{url}' is not a loopback address (pass --allow-remote to listen beyond this machine)");
             if (!loopback && AllowRemote && Tenant.IsDemo)
             {
                 problems.Add($"--urls: '{url}' is not loopback and the demo principals have published secrets; pass --principals FILE");
             }
+        }
+
+        if (HttpsCertificateFile is { } certificate)
+        {
+            if (!File.Exists(certificate))
+            {
+                problems.Add($"--https-certificate: no file '{certificate}'");
+            }
+            else
+            {
+                try
+                {
+                    TlsCertificates.Load(certificate, HttpsCertificatePassword).Dispose();
+                }
+                catch (ServerConfigurationException e)
+                {
+                    problems.AddRange(e.Problems);
+                }
+            }
+        }
+
+        if (HttpsCertificateFile is not null && !Urls.Any(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)))
+        {
+            problems.Add("--https-certificate: no https:// address in --urls to present it on");
         }
 
         if (DataDirectory is { } dir)

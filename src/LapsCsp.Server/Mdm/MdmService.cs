@@ -84,6 +84,9 @@ public sealed class MdmService
     /// <summary>The root certificate devices are enrolled under (Root/System of the provisioning document).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2 RootCertificate => _authority.Value.RootCertificate;
 
+    /// <summary>The server's CA (made on first use and kept in the store): device certificates, and TLS certificates for https.</summary>
+    internal EnrollmentCertificateAuthority Authority => _authority.Value;
+
     public int Count => _devices.Count;
 
     public IEnumerable<MdmDeviceRecord> Devices() => _devices.Values.Select(d => d.Record);

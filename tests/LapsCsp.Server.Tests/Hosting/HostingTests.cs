@@ -20,6 +20,7 @@ public class HostingTests
             var options = new ServerOptions
             {
                 Urls = ["http://10.1.2.3:80", "ftp://127.0.0.1", "https://127.0.0.1:5001", "http://127.0.0.1:5080/path"],
+                HttpsCertificateFile = file + ".missing.pfx",
                 DataDirectory = file,
                 LogFormat = "xml",
                 MaxSyncMLBytes = 10,
@@ -34,7 +35,7 @@ public class HostingTests
             var problems = act.Should().Throw<ServerConfigurationException>().Which.Problems;
             problems.Should().Contain(p => p.Contains("10.1.2.3", StringComparison.Ordinal) && p.Contains("not a loopback", StringComparison.Ordinal))
                 .And.Contain(p => p.Contains("ftp://", StringComparison.Ordinal))
-                .And.Contain(p => p.Contains("https needs a certificate", StringComparison.Ordinal))
+                .And.Contain(p => p.Contains("--https-certificate: no file", StringComparison.Ordinal))
                 .And.Contain(p => p.Contains("must not have a path", StringComparison.Ordinal))
                 .And.Contain(p => p.Contains("is a file", StringComparison.Ordinal))
                 .And.Contain(p => p.Contains("--log-format", StringComparison.Ordinal))
