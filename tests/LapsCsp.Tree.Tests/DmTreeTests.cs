@@ -225,6 +225,30 @@ public class DmTreeTests
         tree.EffectiveValue("./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory").Should().Be("2");
     }
 
+    [Test]
+    public void A_uri_in_another_case_is_stored_under_the_DDF_spelling()
+    {
+        var tree = NewTree();
+        tree.Execute(CspCommand.Add("./Vendor/msft/LAPS/Policies/BackupDirectory", "int", "2")).Succeeded.Should().BeTrue();
+        tree.State.Nodes.Keys.Should().Equal("./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory");
+    }
+
+    [Test]
+    public void Add_below_a_missing_dynamic_node_creates_it()
+    {
+        const string users = "./Device/Vendor/MSFT/Accounts/Users/";
+        var tree = NewTree();
+        var delete = tree.Execute(CspCommand.Delete(users + "alice"));
+        delete.Fault.Should().Be(CspFault.NotFound);
+        delete.Reason.Should().Be(users + "alice does not exist");
+
+        tree.Execute(CspCommand.Add(users + "alice/Password", "chr", "pw")).Succeeded.Should().BeTrue();
+        tree.State.Nodes.Should().Equal(new Dictionary<string, string?> { [users + "alice"] = null, [users + "alice/Password"] = "pw" });
+        tree.Execute(CspCommand.Add(users + "alice/LocalUserGroup", "int", "2")).Succeeded.Should().BeTrue();
+        tree.Execute(CspCommand.Delete(users + "alice")).Succeeded.Should().BeTrue();
+        tree.State.Count.Should().Be(0);
+    }
+
     [TestCase("./Device/Vendor/MSFT//LAPS", CspFault.BadRequest)]
     [TestCase("/Vendor/MSFT/LAPS", CspFault.BadRequest)]
     [TestCase("./Device/Vendor/MSFT/LAPS/%G0", CspFault.BadRequest)]
