@@ -109,7 +109,7 @@ internal static class NodeProperties
         if (!node.Access.HasFlag(AccessTypes.Get))
         {
             return CspOutcome.Fail(CspFault.NotAllowed,
-                $"?prop=Size: {node}'s AccessType has no Get, so its value's size is not disclosed either");
+                $"?prop=Size: {path} has no Get in its AccessType, so the size of its value is not disclosed either");
         }
 
         return Value(Encoding.UTF8.GetByteCount(leafData ?? string.Empty).ToString(System.Globalization.CultureInfo.InvariantCulture));
