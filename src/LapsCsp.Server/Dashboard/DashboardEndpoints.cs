@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace LapsCsp.Server.Dashboard;
 
@@ -18,6 +19,9 @@ namespace LapsCsp.Server.Dashboard;
 /// turns the dashboard off (its routes then answer 404 and nothing is recorded for it).
 /// The page is HTML, CSS and JavaScript embedded in the assembly: no CDN, works offline; its Content-Security-Policy allows
 /// only this origin.
+/// Cost: the summary, the device list and the series read <see cref="DashboardViews"/>, which walks a source with many
+/// devices (the enrolled ones) at most once per <see cref="DashboardOptions.SnapshotInterval"/>, and say how old their data
+/// are (<c>asOf</c>, <c>ageSeconds</c>); one device's detail is read from its source for each answer.
 /// </remarks>
 internal static class DashboardEndpoints
 {
@@ -37,10 +41,13 @@ internal static class DashboardEndpoints
 
     private const string PageResource = "LapsCsp.Server.Dashboard.Assets.dashboard.html";
 
-    /// <summary>Registers the hosted devices' dashboard source and the trace log the SyncML endpoint feeds. Other parts of
-    /// the server add their own sources with <c>services.AddSingleton&lt;IDashboardSource, T&gt;()</c>.</summary>
+    /// <summary>Registers the hosted devices' dashboard source, the trace log the SyncML endpoint feeds and the views the API
+    /// answers from (with <see cref="DashboardOptions"/>, unless one is registered already). Other parts of the server add
+    /// their own sources with <c>services.AddSingleton&lt;IDashboardSource, T&gt;()</c>.</summary>
     public static IServiceCollection AddDashboard(this IServiceCollection services)
     {
+        services.TryAddSingleton(new DashboardOptions());
+        services.AddSingleton<DashboardViews>();
         services.AddSingleton<HostedTraceLog>();
         services.AddSingleton<IDashboardSource, HostedDashboardSource>();
         return services;
@@ -70,17 +77,16 @@ internal static class DashboardEndpoints
         return endpoints;
     }
 
-    private static IResult Summary(IEnumerable<IDashboardSource> sources, TimeProvider time) =>
-        Results.Json(DashboardQueries.Summary(sources, time.GetUtcNow()));
+    private static IResult Summary(DashboardViews views) => Results.Json(DashboardQueries.Summary(views.Current()));
 
-    private static IResult Devices(IEnumerable<IDashboardSource> sources, string? q, string? state, string? source, int? skip, int? top)
+    private static IResult Devices(DashboardViews views, string? q, string? state, string? source, int? skip, int? top)
     {
         var problems = new List<string>();
         if (skip < 0) problems.Add("skip must be 0 or more");
         if (top is < 1 or > 1000) problems.Add("top must be between 1 and 1000");
         if (q?.Length > 200) problems.Add("q must be at most 200 characters");
         if (problems.Count > 0) return Problems.Validation(problems);
-        return Results.Json(DashboardQueries.Devices(sources, q, state, source, skip ?? 0, top ?? 50));
+        return Results.Json(DashboardQueries.Devices(views.Current(), q, state, source, skip ?? 0, top ?? 50));
     }
 
     private static IResult Device(IEnumerable<IDashboardSource> sources, string source, string deviceId, int? events, int? trace)
@@ -94,14 +100,14 @@ internal static class DashboardEndpoints
             : Problems.NotFound($"no {source} device '{deviceId}'");
     }
 
-    private static IResult Series(IEnumerable<IDashboardSource> sources, string? from, string? to)
+    private static IResult Series(DashboardViews views, string? from, string? to)
     {
         var problems = new List<string>();
         var start = Time(from, "from", problems);
         var end = Time(to, "to", problems);
         if (start > end) problems.Add("from must not be after to");
         if (problems.Count > 0) return Problems.Validation(problems);
-        return Results.Json(DashboardQueries.Series(sources, start, end));
+        return Results.Json(DashboardQueries.Series(views.Current(), start, end));
     }
 
     private static DateTimeOffset? Time(string? text, string name, List<string> problems)

@@ -32,7 +32,7 @@ public sealed record DashboardCommandStatus(DateTimeOffset Time, string DeviceId
 public sealed record DashboardRotation(DateTimeOffset Time, string DeviceId, string Outcome, string? BackupDirectory);
 
 /// <summary>A source of the dashboard's data. The server registers one per kind of device (hosted, enrolled); the
-/// dashboard shows the union. Every method is cheap to call and safe from any thread.</summary>
+/// dashboard shows the union. Every method is safe from any thread; the per-device ones should cost what that device costs.</summary>
 public interface IDashboardSource
 {
     IEnumerable<DashboardDevice> Devices();
@@ -47,4 +47,22 @@ public interface IDashboardSource
     IEnumerable<DashboardCommandStatus> CommandStatuses();
 
     IEnumerable<DashboardRotation> Rotations();
+
+    /// <summary>How long the dashboard may answer from a view of this source it computed earlier (the device list, the
+    /// counts, the series); every answer says how old its data is. Null (the default): the source is walked for every
+    /// answer. A source with many devices sets it, so that a page polling every few seconds costs one walk per interval.</summary>
+    TimeSpan? SnapshotInterval => null;
+
+    /// <summary>The device listed as <paramref name="deviceId"/> under <paramref name="source"/>, or null. The default walks
+    /// <see cref="Devices"/>; a source with many devices answers from its index.</summary>
+    DashboardDevice? Device(string source, string deviceId) =>
+        Devices().FirstOrDefault(d => string.Equals(d.Source, source, StringComparison.Ordinal) && string.Equals(d.Id, deviceId, StringComparison.Ordinal));
+
+    /// <summary>The statuses of one device, in the order of <see cref="CommandStatuses()"/> (oldest first).</summary>
+    IEnumerable<DashboardCommandStatus> CommandStatuses(string deviceId) =>
+        CommandStatuses().Where(s => string.Equals(s.DeviceId, deviceId, StringComparison.Ordinal));
+
+    /// <summary>The rotations of one device, in the order of <see cref="Rotations()"/>.</summary>
+    IEnumerable<DashboardRotation> Rotations(string deviceId) =>
+        Rotations().Where(r => string.Equals(r.DeviceId, deviceId, StringComparison.Ordinal));
 }

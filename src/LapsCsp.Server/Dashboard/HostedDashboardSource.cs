@@ -38,6 +38,17 @@ internal sealed class HostedDashboardSource(DeviceRegistry registry, HostedTrace
         registry.All().SelectMany(host => host.Rotations().Select(r =>
             new DashboardRotation(r.CompletedDateTime, r.DeviceId, r.Result, r.BackupDirectory)));
 
+    public DashboardDevice? Device(string source, string deviceId) =>
+        source == SourceName && registry.Find(deviceId) is { } host ? Row(host) : null;
+
+    public IEnumerable<DashboardCommandStatus> CommandStatuses(string deviceId) =>
+        registry.Find(deviceId) is null ? [] : traces.Statuses(deviceId);
+
+    public IEnumerable<DashboardRotation> Rotations(string deviceId) =>
+        registry.Find(deviceId) is not { } host ? [] : host.Rotations()
+            .Where(r => string.Equals(r.DeviceId, deviceId, StringComparison.Ordinal))
+            .Select(r => new DashboardRotation(r.CompletedDateTime, r.DeviceId, r.Result, r.BackupDirectory));
+
     private DashboardDevice Row(HostedDevice host)
     {
         var registration = host.Registration;

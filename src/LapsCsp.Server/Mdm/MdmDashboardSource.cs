@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using LapsCsp.Directory.Audit;
 using LapsCsp.Server.Dashboard;
 using LapsCsp.Server.State;
@@ -8,37 +9,37 @@ namespace LapsCsp.Server.Mdm;
 /// Statuses, the session trace), the rotations the emulated directories recorded for these devices (the "Update device local
 /// administrator password" audit entries, matched by device name), and, for devices simulated in this process (the
 /// embedded fleet), their LAPS event log.</summary>
-internal sealed class MdmDashboardSource(MdmService mdm, ServerState state) : IDashboardSource
+/// <remarks>
+/// <para>Cost (a fleet enrolls 100,000 devices): the dashboard walks this source at most once per
+/// <see cref="DashboardOptions.SnapshotInterval"/> (<see cref="SnapshotInterval"/>), and one device's detail reads that
+/// device only. A device record is immutable and replaced on every change, so what the dashboard derives from its commands
+/// (LAPS state, pending commands, Statuses) is kept per record and derived again only for a record that changed. The audit
+/// logs only grow: the entries seen are indexed by device name once, and a walk reads only the new ones (a directory hands
+/// out a copy of its whole log, so the detail refreshes the index at most once per interval too).</para>
+/// <para>The audit names a device, not an enrollment: every enrolled device of that name shows the rotation as its last
+/// rotation and in its detail, while <see cref="Rotations()"/> counts each entry once, for the first enrolled device of the
+/// name.</para>
+/// </remarks>
+internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, DashboardOptions options, TimeProvider time) : IDashboardSource
 {
+    public const string SourceName = "enrolled";
+
+    private readonly ConcurrentDictionary<string, (MdmDeviceRecord Record, DeviceFacts Facts)> _facts = new(StringComparer.Ordinal);
+    private readonly AuditIndex _audit = new(state, time);
+
+    public TimeSpan? SnapshotInterval => options.SnapshotInterval;
+
     public IEnumerable<DashboardDevice> Devices()
     {
-        var lastBackups = LastBackups();
-        foreach (var record in mdm.Devices())
-        {
-            var policy = record.Commands.LastOrDefault(c => c.Kind == "policy");
-            var lapsState = policy?.State switch
-            {
-                null => "not-configured",
-                MdmCommandStates.Succeeded => "managed",
-                MdmCommandStates.Failed => "failed",
-                _ => "pending",
-            };
-            string? account = null, directory = null;
-            DateTimeOffset? lastRotation = null;
-            if (record.Enrollment.DeviceName is { } name && lastBackups.TryGetValue(name, out var backup))
-            {
-                lastRotation = backup.Time;
-                directory = backup.Directory;
-            }
+        _audit.Update();
+        foreach (var record in mdm.Devices()) yield return Row(record);
+    }
 
-            if (mdm.LocalDevices?.Invoke(record.DeviceId) is { } local)
-            {
-                account = local.Backend.ManagedAccount()?.Name;
-            }
-
-            yield return new DashboardDevice(record.DeviceId, "enrolled", record.Enrollment.DeviceName, JoinType(record), lapsState, account, directory,
-                record.LastCheckIn, lastRotation, record.Sessions, record.Commands.Count(c => !MdmCommandStates.IsFinal(c.State)));
-        }
+    public DashboardDevice? Device(string source, string deviceId)
+    {
+        if (source != SourceName || mdm.Find(deviceId) is not { } record) return null;
+        _audit.UpdateIfOlderThan(options.SnapshotInterval);
+        return Row(record);
     }
 
     public IReadOnlyList<DashboardEvent> Events(string deviceId, int max)
@@ -50,56 +51,164 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state) : ID
     public IReadOnlyList<DashboardTraceMessage> Trace(string deviceId, int max) =>
         [.. mdm.Trace(deviceId, max).Select(t => new DashboardTraceMessage(t.Time, t.Direction, t.SessionId, t.MsgId, t.Body))];
 
-    public IEnumerable<DashboardCommandStatus> CommandStatuses() =>
-        mdm.Devices().SelectMany(d => d.Commands.SelectMany(c => c.Statuses.Select(s => new DashboardCommandStatus(s.Time, d.DeviceId, s.Cmd, s.Target, s.Code))));
+    public IEnumerable<DashboardCommandStatus> CommandStatuses() => mdm.Devices().SelectMany(d => Facts(d).Statuses);
+
+    public IEnumerable<DashboardCommandStatus> CommandStatuses(string deviceId) => mdm.Find(deviceId) is { } record ? Facts(record).Statuses : [];
 
     public IEnumerable<DashboardRotation> Rotations()
     {
-        var byName = mdm.Devices().Where(d => d.Enrollment.DeviceName is not null)
-            .GroupBy(d => d.Enrollment.DeviceName!, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => g.First().DeviceId, StringComparer.OrdinalIgnoreCase);
-        foreach (var (record, directory) in Backups())
+        _audit.Update();
+        var entries = _audit.All();
+        var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var device in mdm.Devices())
         {
-            var name = DeviceName(record);
-            if (name is null || !byName.TryGetValue(name, out var deviceId)) continue;
-            yield return new DashboardRotation(record.ActivityDateTime, deviceId,
-                record.Result == DirectoryAuditRecord.Success ? "succeeded" : "failed", directory);
+            if (device.Enrollment.DeviceName is { } name) byName.TryAdd(name, device.DeviceId);
+        }
+
+        foreach (var entry in entries)
+        {
+            if (entry.Name is not null && byName.TryGetValue(entry.Name, out var deviceId)) yield return entry.Rotation(deviceId);
         }
     }
 
-    private Dictionary<string, (DateTimeOffset Time, string Directory)> LastBackups()
+    public IEnumerable<DashboardRotation> Rotations(string deviceId)
     {
-        var last = new Dictionary<string, (DateTimeOffset, string)>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (record, directory) in Backups())
-        {
-            if (record.Result != DirectoryAuditRecord.Success || DeviceName(record) is not { } name) continue;
-            if (!last.TryGetValue(name, out var seen) || seen.Item1 < record.ActivityDateTime) last[name] = (record.ActivityDateTime, directory);
-        }
-
-        return last;
+        if (mdm.Find(deviceId)?.Enrollment.DeviceName is not { } name) return [];
+        _audit.UpdateIfOlderThan(options.SnapshotInterval);
+        return _audit.Of(name).Select(e => e.Rotation(deviceId));
     }
 
-    private IEnumerable<(DirectoryAuditRecord Record, string Directory)> Backups()
+    private DashboardDevice Row(MdmDeviceRecord record)
     {
-        foreach (var record in state.Entra.AuditLog)
+        var facts = Facts(record);
+        string? account = null, directory = null;
+        DateTimeOffset? lastRotation = null;
+        if (record.Enrollment.DeviceName is { } name && _audit.LastBackup(name) is { } backup)
         {
-            if (record.ActivityDisplayName == LapsAuditActivities.UpdatePassword) yield return (record, "azureAD");
+            lastRotation = backup.Time;
+            directory = backup.Directory;
         }
 
-        foreach (var record in state.ActiveDirectory.AuditLog)
+        if (mdm.LocalDevices?.Invoke(record.DeviceId) is { } local)
         {
-            if (record.ActivityDisplayName == LapsAuditActivities.UpdatePassword) yield return (record, "activeDirectory");
+            account = local.Backend.ManagedAccount()?.Name;
         }
+
+        return new DashboardDevice(record.DeviceId, SourceName, record.Enrollment.DeviceName, facts.JoinType, facts.LapsState, account, directory,
+            record.LastCheckIn, lastRotation, record.Sessions, facts.PendingCommands);
     }
 
-    /// <summary>The device an audit entry is about: the device that backed up (initiator app) or the target device.</summary>
-    /// <remarks>AD names the computer by its sAMAccountName (NAME$).</remarks>
-    private static string? DeviceName(DirectoryAuditRecord record) =>
-        (record.InitiatedBy.App?.DisplayName ?? record.TargetResources.FirstOrDefault(t => t.Type == "Device")?.DisplayName)?.TrimEnd('$');
+    /// <summary>What the row and the statuses take from the record's commands, derived once per record.</summary>
+    private DeviceFacts Facts(MdmDeviceRecord record)
+    {
+        if (_facts.TryGetValue(record.DeviceId, out var known) && ReferenceEquals(known.Record, record)) return known.Facts;
+        var policy = record.Commands.LastOrDefault(c => c.Kind == "policy");
+        var facts = new DeviceFacts(
+            policy?.State switch
+            {
+                null => "not-configured",
+                MdmCommandStates.Succeeded => "managed",
+                MdmCommandStates.Failed => "failed",
+                _ => "pending",
+            },
+            record.Commands.Count(c => !MdmCommandStates.IsFinal(c.State)),
+            JoinType(record),
+            [.. record.Commands.SelectMany(c => c.Statuses.Select(s => new DashboardCommandStatus(s.Time, record.DeviceId, s.Cmd, s.Target, s.Code)))]);
+        _facts[record.DeviceId] = (record, facts);
+        return facts;
+    }
 
     /// <summary>From the enrollment's context items: Azure AD joined devices enroll with an AAD token (EnrollmentType Device);
     /// the MS-MDE2 context has no join type as such, so this is the server's best reading.</summary>
     private static string? JoinType(MdmDeviceRecord record) =>
         record.Enrollment.ContextItems.FirstOrDefault(c => string.Equals(c.Name, "JoinType", StringComparison.OrdinalIgnoreCase))?.Value
         ?? record.Enrollment.EnrollmentType.ToString();
+
+    private sealed record DeviceFacts(string LapsState, int PendingCommands, string? JoinType, DashboardCommandStatus[] Statuses);
+
+    /// <summary>One "Update device local administrator password" entry of a directory's audit log.</summary>
+    /// <param name="Name">The device it is about (the initiator app or the target device, without AD's trailing $).</param>
+    /// <param name="Position">Entra ID's entries before AD's, each in log order: the order of <see cref="Rotations()"/>.</param>
+    private sealed record AuditEntry(string? Name, DateTimeOffset Time, bool Succeeded, string Directory, (int Log, int Index) Position)
+    {
+        public DashboardRotation Rotation(string deviceId) => new(Time, deviceId, Succeeded ? "succeeded" : "failed", Directory);
+    }
+
+    /// <summary>The LAPS backups of the audit logs by device name, read incrementally (the logs only grow).</summary>
+    private sealed class AuditIndex(ServerState state, TimeProvider time)
+    {
+        private readonly Lock _gate = new();
+        private readonly List<AuditEntry> _entra = [];
+        private readonly List<AuditEntry> _activeDirectory = [];
+        private readonly Dictionary<string, List<AuditEntry>> _byName = new(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, AuditEntry> _lastBackup = new(StringComparer.OrdinalIgnoreCase);
+        private int _entraRead;
+        private int _activeDirectoryRead;
+        private DateTimeOffset? _updated;
+
+        /// <summary>Reads the entries added since the last update.</summary>
+        public void Update()
+        {
+            var now = time.GetUtcNow();
+            var entra = state.Entra.AuditLog;
+            var activeDirectory = state.ActiveDirectory.AuditLog;
+            lock (_gate)
+            {
+                Read(entra, 0, "azureAD", _entra, ref _entraRead);
+                Read(activeDirectory, 1, "activeDirectory", _activeDirectory, ref _activeDirectoryRead);
+                _updated = now;
+            }
+        }
+
+        /// <summary>Updates unless the last update is younger than <paramref name="interval"/> (each update copies both logs).</summary>
+        public void UpdateIfOlderThan(TimeSpan interval)
+        {
+            var now = time.GetUtcNow();
+            DateTimeOffset? updated;
+            lock (_gate) updated = _updated;
+            if (updated is not { } at || now < at || now - at >= interval) Update();
+        }
+
+        /// <summary>Every entry read, in <see cref="Rotations()"/> order.</summary>
+        public IReadOnlyList<AuditEntry> All()
+        {
+            lock (_gate) return [.. _entra, .. _activeDirectory];
+        }
+
+        /// <summary>The newest successful backup of the device (on equal times, the first in <see cref="Rotations()"/> order).</summary>
+        public AuditEntry? LastBackup(string name)
+        {
+            lock (_gate) return _lastBackup.GetValueOrDefault(name);
+        }
+
+        /// <summary>The device's entries in <see cref="Rotations()"/> order.</summary>
+        public IReadOnlyList<AuditEntry> Of(string name)
+        {
+            lock (_gate) return _byName.TryGetValue(name, out var entries) ? [.. entries.OrderBy(e => e.Position)] : [];
+        }
+
+        private void Read(IReadOnlyList<DirectoryAuditRecord> log, int which, string directory, List<AuditEntry> entries, ref int read)
+        {
+            for (; read < log.Count; read++)
+            {
+                var record = log[read];
+                if (record.ActivityDisplayName != LapsAuditActivities.UpdatePassword) continue;
+                var entry = new AuditEntry(DeviceName(record), record.ActivityDateTime, record.Result == DirectoryAuditRecord.Success, directory, (which, read));
+                entries.Add(entry);
+                if (entry.Name is not { } name) continue;
+                if (!_byName.TryGetValue(name, out var named)) _byName[name] = named = [];
+                named.Add(entry);
+                if (entry.Succeeded && (!_lastBackup.TryGetValue(name, out var last) || last.Time < entry.Time
+                    || (last.Time == entry.Time && entry.Position.CompareTo(last.Position) < 0)))
+                {
+                    _lastBackup[name] = entry;
+                }
+            }
+        }
+
+        /// <summary>The device an audit entry is about: the device that backed up (initiator app) or the target device.</summary>
+        /// <remarks>AD names the computer by its sAMAccountName (NAME$).</remarks>
+        private static string? DeviceName(DirectoryAuditRecord record) =>
+            (record.InitiatedBy.App?.DisplayName ?? record.TargetResources.FirstOrDefault(t => t.Type == "Device")?.DisplayName)?.TrimEnd('$');
+    }
 }

@@ -50,9 +50,10 @@
     return response.json();
   }
 
-  // Renders only when the data changed, so that a refresh keeps scroll positions and focus.
+  // Renders only when the data changed, so that a refresh keeps scroll positions and focus. How old the server's view
+  // of the data is (asOf, ageSeconds) changes on every poll without the data changing.
   function changed(key, data) {
-    const text = JSON.stringify(data);
+    const text = JSON.stringify(data, (k, v) => (k === 'asOf' || k === 'ageSeconds' ? undefined : v));
     if (view.last[key] === text) return false;
     view.last[key] = text;
     return true;
@@ -241,7 +242,8 @@
       await loadDetail();
       const status = $('refresh-status');
       status.classList.remove('error');
-      status.textContent = `server time ${time(summary.time)} · refreshes every ${refreshSeconds} s`;
+      const age = summary.ageSeconds >= 1 ? ` · data ${Math.round(summary.ageSeconds)} s old` : '';
+      status.textContent = `server time ${time(summary.time)}${age} · refreshes every ${refreshSeconds} s`;
       document.body.dataset.loaded = 'true';
     } catch (error) {
       showError(error);
