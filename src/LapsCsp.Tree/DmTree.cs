@@ -28,6 +28,9 @@ public sealed class DmTree
     private readonly IDeviceBackend _backend;
     private readonly object _gate = new();
 
+    /// <summary>The accepted-with-a-warning outcome per MSFT:AtomicRequired node (immutable, so one per node is shared).</summary>
+    private readonly Dictionary<SchemaNode, CspOutcome> _atomicRequiredWarnings = [];
+
     public DmTree(CspSchema schema, TreeOptions? options = null, IDeviceBackend? backend = null, TreeState? state = null)
     {
         Schema = schema;
@@ -274,10 +277,15 @@ public sealed class DmTree
     private CspOutcome AtomicRequiredOutcome(SchemaNode node, bool inAtomic)
     {
         if (inAtomic || node.AtomicRequiredAncestor is not { } atomicRoot) return CspOutcome.Ok;
-        var text = $"{atomicRoot} is MSFT:AtomicRequired but this write came outside an Atomic";
-        return Options.AtomicRequired == AtomicRequiredMode.Reject
-            ? CspOutcome.Fail(CspFault.AtomicRequired, text)
-            : CspOutcome.Ok.WithWarning(text);
+        if (Options.AtomicRequired == AtomicRequiredMode.Reject) return CspOutcome.Fail(CspFault.AtomicRequired, Text());
+        if (!_atomicRequiredWarnings.TryGetValue(atomicRoot, out var warned))
+        {
+            _atomicRequiredWarnings[atomicRoot] = warned = CspOutcome.Ok.WithWarning(Text());
+        }
+
+        return warned;
+
+        string Text() => $"{atomicRoot} is MSFT:AtomicRequired but this write came outside an Atomic";
     }
 
     private CspOutcome Delete(SchemaNode node, CspPath path, string key, Stage stage, bool inAtomic)

@@ -9,6 +9,10 @@ public class CspPathTests
     [TestCase("./device/Vendor/MSFT/LAPS", "./Device/Vendor/MSFT/LAPS", TestName = "Device prefix is case insensitive")]
     [TestCase("./Device/Vendor/MSFT/LAPS/", "./Device/Vendor/MSFT/LAPS", TestName = "One trailing slash is tolerated")]
     [TestCase("./Device/Vendor/MSFT/Accounts/Users/J%C3%B6rg", "./Device/Vendor/MSFT/Accounts/Users/J%C3%B6rg", TestName = "Percent encoded UTF-8 round trips")]
+    [TestCase("./Device/Vendor/MSFT/Accounts/Users/a%20b/Password", "./Device/Vendor/MSFT/Accounts/Users/a%20b/Password", TestName = "Segments after an encoded one are kept")]
+    [TestCase("./User/Vendor/MSFT/Policy", "./User/Vendor/MSFT/Policy", TestName = "User prefix is kept")]
+    [TestCase("./Device", "./Device", TestName = "The root alone has no trailing slash")]
+    [TestCase("./user", "./User", TestName = "The User root alone is canonical")]
     public void Parse_gives_canonical_form(string uri, string canonical)
     {
         CspPath.Parse(uri).ToString().Should().Be(canonical);
@@ -38,6 +42,14 @@ public class CspPathTests
     public void Decoded_segment_keeps_the_unicode_name()
     {
         CspPath.Parse("./Device/Vendor/MSFT/Accounts/Users/J%C3%B6rg").Name.Should().Be("Jörg");
+    }
+
+    [Test]
+    public void Prefix_is_the_ancestor_at_a_depth_without_the_query()
+    {
+        var path = CspPath.Parse("./Device/Vendor/MSFT/Accounts/Users/alice/Password?prop=Size");
+        path.Prefix(5).ToString().Should().Be("./Device/Vendor/MSFT/Accounts/Users/alice");
+        path.Prefix(7).Query.Should().BeNull();
     }
 
     [Test]

@@ -152,7 +152,7 @@ public readonly struct CspPath : IEquatable<CspPath>
                 return false;
             }
 
-            if (decoded.Any(char.IsControl))
+            if (ContainsControl(decoded))
             {
                 error = "the URI contains a control character";
                 return false;
@@ -218,20 +218,20 @@ public readonly struct CspPath : IEquatable<CspPath>
 
     private static bool IsHex(char c) => char.IsAsciiHexDigit(c);
 
+    private static bool ContainsControl(string text)
+    {
+        foreach (var c in text)
+        {
+            if (char.IsControl(c)) return true;
+        }
+
+        return false;
+    }
+
     /// <summary>Percent-encodes a node name for a URI or a child list (Windows returns child names URI-encoded).</summary>
     public static string EncodeSegment(string name)
     {
-        var needs = false;
-        foreach (var c in name)
-        {
-            if (!IsUnreserved(c))
-            {
-                needs = true;
-                break;
-            }
-        }
-
-        if (!needs) return name;
+        if (!NeedsEncoding(name)) return name;
         var sb = new StringBuilder();
         foreach (var b in Encoding.UTF8.GetBytes(name))
         {
@@ -243,13 +243,49 @@ public readonly struct CspPath : IEquatable<CspPath>
         return sb.ToString();
     }
 
+    private static bool NeedsEncoding(string name)
+    {
+        foreach (var c in name)
+        {
+            if (!IsUnreserved(c)) return true;
+        }
+
+        return false;
+    }
+
     private static bool IsUnreserved(char c) =>
         char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or '~' or '{' or '}' or '@' or '$' or '!' or '(' or ')' or '+' or ',' or ';' or '=' or '\'' or '*' or ':';
 
+    /// <remarks>This text is also the key of the node in <see cref="TreeState"/>, so it is built often: when no segment
+    /// needs percent-encoding (the usual case) it is written in one allocation of the exact length.</remarks>
     public override string ToString()
     {
-        var sb = new StringBuilder(Scope == CspScope.User ? "./User" : "./Device");
-        foreach (var s in Segments)
+        var prefix = Scope == CspScope.User ? "./User" : "./Device";
+        var segments = Segments;
+        var length = prefix.Length;
+        foreach (var s in segments)
+        {
+            if (NeedsEncoding(s)) return ToStringEncoded(prefix, segments);
+            length += 1 + s.Length;
+        }
+
+        return segments.IsEmpty ? prefix : string.Create(length, (prefix, segments), static (span, state) =>
+        {
+            state.prefix.AsSpan().CopyTo(span);
+            var at = state.prefix.Length;
+            foreach (var s in state.segments)
+            {
+                span[at++] = '/';
+                s.AsSpan().CopyTo(span[at..]);
+                at += s.Length;
+            }
+        });
+    }
+
+    private static string ToStringEncoded(string prefix, ImmutableArray<string> segments)
+    {
+        var sb = new StringBuilder(prefix);
+        foreach (var s in segments)
         {
             sb.Append('/').Append(EncodeSegment(s));
         }
