@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LapsCsp.Device.Accounts;
@@ -34,7 +35,8 @@ public sealed record DeviceOptions
 
     public DeviceContext Context { get; init; } = DeviceContext.Windows11Enterprise24H2;
 
-    /// <summary>Seeds the machine SID; passwords always come from RandomNumberGenerator unless <see cref="PasswordSeed"/> is set.</summary>
+    /// <summary>The simulation seed: it seeds the machine SID and the digits of <c>%RAND:x%</c> in a DNSComputerName rename;
+    /// passwords always come from RandomNumberGenerator unless <see cref="PasswordSeed"/> is set.</summary>
     public int Seed { get; init; } = 1;
 
     /// <summary>For reproducible simulations only: generate passwords (and random account-name suffixes) from a seeded source.</summary>
@@ -44,6 +46,10 @@ public sealed record DeviceOptions
 
     /// <summary>The computer name; default DESKTOP- and 7 hex digits derived from <see cref="DeviceId"/>.</summary>
     public string? DeviceName { get; init; }
+
+    /// <summary>The DNS host name when a rename made it differ from <see cref="DeviceName"/> (set by <see cref="WithIdentity"/>
+    /// from a renamed identity); null: the host name is <see cref="DeviceName"/>.</summary>
+    public string? DnsHostName { get; init; }
 
     /// <summary>The Entra deviceId (GUID); default derived from <see cref="DeviceId"/>.</summary>
     public string? EntraDeviceId { get; init; }
@@ -81,7 +87,10 @@ public sealed record DeviceOptions
         DeviceName ?? DeviceIdentity.DefaultDeviceName(DeviceId),
         EntraDeviceId ?? DeviceIdentity.DefaultEntraDeviceId(DeviceId),
         JoinType,
-        Locale);
+        Locale)
+    {
+        DnsHostName = DnsHostName,
+    };
 
     /// <summary>These options for a device with the given identity (e.g. the one a snapshot recorded).</summary>
     public DeviceOptions WithIdentity(DeviceIdentity identity)
@@ -91,6 +100,7 @@ public sealed record DeviceOptions
         {
             DeviceId = identity.DeviceId,
             DeviceName = identity.DeviceName,
+            DnsHostName = identity.DnsHostName,
             EntraDeviceId = identity.EntraDeviceId,
             JoinType = identity.JoinType,
             Locale = identity.Locale,
@@ -113,11 +123,21 @@ public sealed record DeviceOptions
 /// domain (contoso.com) in which it is already registered, saved in its snapshot.</para>
 /// <para>Time: call <see cref="RunDueWork"/> after advancing the clock (or <see cref="StartBackgroundProcessing"/> for a
 /// timer); <see cref="Apply"/> runs only what the package asked for.</para>
+/// <para>Rename: a Replace of <c>./DevDetail/Ext/Microsoft/DNSComputerName</c> stores a pending name
+/// (<see cref="PendingComputerName"/>); the next reboot (<see cref="Reboot"/>, or the post-authentication Reboot action)
+/// makes it the device's name: <see cref="Identity"/> (DNS host name, and the NetBIOS name derived from it, see
+/// <see cref="DeviceIdentity.Renamed"/>), the DevInfo/DevDetail answers, the Computer of new events, the names backups carry,
+/// the Entra device's name (<see cref="EntraIdDirectory.RegisterDevice"/> renames a registered device) and, in the device's
+/// own domain, its computer object's sAMAccountName. <see cref="ActiveDirectoryDomain"/> offers no rename, so a shared domain
+/// keeps the old sAMAccountName (backups still reach the object: it is keyed by device id).</para>
 /// </remarks>
 public sealed class SimulatedDevice : IDisposable
 {
     private readonly LapsEngine _engine;
     private readonly PrivateDirectories? _private;
+    private readonly ComputerRename _rename;
+    private readonly DeviceHardware _hardware;
+    private readonly DeviceInformationNodes _deviceInformation;
 
     public SimulatedDevice(DeviceOptions? options = null, TimeProvider? time = null)
         : this(options, time, directories: null)
@@ -131,12 +151,14 @@ public sealed class SimulatedDevice : IDisposable
         Options.Resilience.ValidateOrThrow();
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.EventLogCapacity, 1, nameof(DeviceOptions.EventLogCapacity));
         Identity = Options.Identity;
+        _hardware = Options.Hardware ?? DeviceHardware.For(Options.DeviceId);
+        _rename = new ComputerRename(Options.Seed, Options.DeviceId, Identity.IsDomainJoined);
         Accounts = new LocalAccountStore(
             LocalAccountStore.MachineSidFor(Options.Seed),
             BuiltInAccountNames.Administrator(Identity.Locale),
             guestName: BuiltInAccountNames.Guest(Identity.Locale));
         LogonSessions = new LogonSessionTable();
-        Events = new LapsEventLog(Options.EventLogCapacity);
+        Events = new LapsEventLog(Options.EventLogCapacity) { Computer = Identity.HostName };
         PolicyRoots = new LapsPolicyRoots();
         if (directories is null)
         {
@@ -161,17 +183,21 @@ public sealed class SimulatedDevice : IDisposable
             new LapsEngineSettings(Options.DisabledReset, Options.MinimumLocalPasswordLength, Options.PostAuthenticationRetryInterval));
         Backend = new SimulatedDeviceBackend(Accounts, _engine, Time);
         Tree = new DmTree(Options.Schema ?? CspCatalog.DefaultSchema, Options.TreeOptions, Backend);
-        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile, DeviceId = Options.DeviceId },
-            new DeviceInformationNodes(Options.Description, Time));
+        _deviceInformation = new DeviceInformationNodes(DeviceDescription.For(Identity, Options.Context, _hardware), Time, _rename);
+        Session = new DmSessionProcessor(Tree, new SessionOptions { Profile = Options.Profile, DeviceId = Options.DeviceId }, _deviceInformation);
+        LogonSessions.Rebooted += OnRebooted;
     }
 
     public DeviceOptions Options { get; }
 
     public TimeProvider Time { get; }
 
-    /// <summary>Who the device is; it comes from <see cref="DeviceOptions"/> (a snapshot records it, see
-    /// <see cref="DeviceOptions.WithIdentity"/> to rebuild a device as it was saved).</summary>
-    public DeviceIdentity Identity { get; }
+    /// <summary>Who the device is; it comes from <see cref="DeviceOptions"/>, renamed when a DNSComputerName rename took effect
+    /// (a snapshot records it, see <see cref="DeviceOptions.WithIdentity"/> to rebuild a device as it was saved).</summary>
+    public DeviceIdentity Identity { get; private set; }
+
+    /// <summary>The DNS host name a DNSComputerName Replace set for the next reboot, or null.</summary>
+    public string? PendingComputerName => _rename.Pending;
 
     public DmTree Tree { get; }
 
@@ -256,18 +282,46 @@ public sealed class SimulatedDevice : IDisposable
         return LogonSessions.Start(account.Sid, imageName, sessionId);
     }
 
-    /// <summary>Reboots: every session and process ends, the reboot counter goes up.</summary>
+    /// <summary>Reboots: every session and process ends, the reboot counter goes up, a pending rename takes effect.</summary>
     public void Reboot()
     {
         LogonSessions.Reboot();
         _engine.OnRebooted();
     }
 
+    /// <summary>At boot a pending DNSComputerName becomes the computer's name (DevDetail CSP: "The server must explicitly
+    /// reboot the device for this value to take effect").</summary>
+    private void OnRebooted()
+    {
+        if (_rename.TakePending() is not { } name) return;
+        var renamed = Identity.Renamed(name);
+        UseIdentity(renamed);
+
+        // The directories learn the name as the device joined them: Entra by its host name (RegisterDevice renames a device
+        // that is registered; one that is not is not joined here), the device's own domain by the NetBIOS name.
+        if (renamed.HasEntraDeviceIdentity && EntraId is { } tenant && tenant.IsRegistered(renamed.EntraDeviceId))
+        {
+            tenant.RegisterDevice(renamed.EntraDeviceId, renamed.HostName);
+        }
+
+        if (renamed.IsDomainJoined) _private?.RenameComputer(renamed);
+    }
+
+    /// <summary>Everything on the device that names it follows <paramref name="identity"/>.</summary>
+    private void UseIdentity(DeviceIdentity identity)
+    {
+        Identity = identity;
+        _engine.Rename(identity);
+        _deviceInformation.Describe(DeviceDescription.For(identity, Options.Context, _hardware));
+        Events.Computer = identity.HostName;
+        if (_private is not null) _private.Identity = identity;
+    }
+
     /// <summary>Joins the device to shared directories: registers it in the Entra tenant (Entra- or hybrid-joined) and
     /// creates its computer object in the domain (hybrid-joined), where they are the emulated ones and it is missing.</summary>
     public void RegisterWithDirectories()
     {
-        if (Identity.HasEntraDeviceIdentity) EntraId?.RegisterDevice(Identity.EntraDeviceId, Identity.DeviceName);
+        if (Identity.HasEntraDeviceIdentity) EntraId?.RegisterDevice(Identity.EntraDeviceId, Identity.HostName);
         if (Identity.IsDomainJoined && ActiveDirectory is { } domain && domain.GetAttributes(Identity.DeviceId) is null)
         {
             domain.AddComputer(Identity.DeviceId, Identity.DeviceName);
@@ -289,10 +343,13 @@ public sealed class SimulatedDevice : IDisposable
         Events = Events.Snapshot(),
         PrivateEntraId = _private?.EntraId.Snapshot(),
         PrivateActiveDirectory = _private?.Domain.Snapshot(),
+        ComputerName = _rename.Snapshot(),
     };
 
     /// <summary>Restores a snapshot taken by <see cref="Snapshot"/> (older snapshots without the LAPS parts restore the tree,
-    /// accounts and reset status only). The identity stays the one of <see cref="Options"/>.</summary>
+    /// accounts and reset status only). The identity is the one of <see cref="Options"/>, renamed to the DNS host name the
+    /// snapshot's <see cref="DeviceSnapshot.ComputerName"/> records when a DNSComputerName rename took effect; a pending rename
+    /// stays pending. Shared directories are not touched (their owner saves and restores them).</summary>
     public void Restore(DeviceSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
@@ -304,6 +361,8 @@ public sealed class SimulatedDevice : IDisposable
         PolicyRoots.Restore(snapshot.PolicyRoots);
         if (snapshot.LogonSessions is { } sessions) LogonSessions.Restore(sessions);
         if (snapshot.Events is { } events) Events.Restore(events);
+        _rename.Restore(snapshot.ComputerName);
+        UseIdentity(_rename.Active is { } active ? Options.Identity.Renamed(active) : Options.Identity);
         if (_private is not null) _private.Restore(snapshot.PrivateEntraId, snapshot.PrivateActiveDirectory);
         _engine.Restore((snapshot.Laps ?? _engine.State) with
         {
@@ -318,12 +377,11 @@ public sealed class SimulatedDevice : IDisposable
     /// snapshot can swap the instances underneath the engine.</summary>
     private sealed class PrivateDirectories
     {
-        private readonly DeviceIdentity _identity;
         private readonly TimeProvider _time;
 
         public PrivateDirectories(DeviceIdentity identity, TimeProvider time)
         {
-            _identity = identity;
+            Identity = identity;
             _time = time;
             EntraId = new EntraIdDirectory(time, new EntraIdOptions(LapsEnabled: true));
             Domain = new ActiveDirectoryDomain(time);
@@ -340,6 +398,9 @@ public sealed class SimulatedDevice : IDisposable
 
         public LapsDirectories Directories { get; }
 
+        /// <summary>Who joins after a restore (the device's identity, renamed or not).</summary>
+        public DeviceIdentity Identity { get; set; }
+
         public void Restore(EntraIdSnapshot? entraId, ActiveDirectorySnapshot? domain)
         {
             if (entraId is not null) EntraId = EntraIdDirectory.FromSnapshot(entraId, _time, EntraId.Faults);
@@ -347,16 +408,37 @@ public sealed class SimulatedDevice : IDisposable
             Join();
         }
 
-        private void Join()
+        /// <summary>The computer object takes the renamed device's NetBIOS name as sAMAccountName. ActiveDirectoryDomain has no
+        /// rename, so the domain is rebuilt from its own snapshot (everything: LAPS attributes, KDS keys, audit) with that one
+        /// attribute changed, the way <see cref="Restore"/> swaps instances. A backup attempt running against the old
+        /// instance at that moment is lost, as a reboot interrupts it on Windows; the engine's retry runs against the new one.</summary>
+        public void RenameComputer(DeviceIdentity identity)
         {
-            if (_identity.HasEntraDeviceIdentity && !EntraId.IsRegistered(_identity.EntraDeviceId))
+            var sam = identity.DeviceName + "$";
+            var snapshot = Domain.Snapshot();
+            if (!snapshot.Computers.Any(c => string.Equals(c.DeviceId, identity.DeviceId, StringComparison.OrdinalIgnoreCase)
+                                             && !string.Equals(c.SamAccountName, sam, StringComparison.Ordinal)))
             {
-                EntraId.RegisterDevice(_identity.EntraDeviceId, _identity.DeviceName);
+                return;
             }
 
-            if (_identity.IsDomainJoined && Domain.GetAttributes(_identity.DeviceId) is null)
+            var computers = snapshot.Computers
+                .Select(c => string.Equals(c.DeviceId, identity.DeviceId, StringComparison.OrdinalIgnoreCase) ? c with { SamAccountName = sam } : c)
+                .ToImmutableArray();
+            Domain = ActiveDirectoryDomain.FromSnapshot(snapshot with { Computers = computers }, _time, Domain.Faults);
+        }
+
+        private void Join()
+        {
+            var identity = Identity;
+            if (identity.HasEntraDeviceIdentity && !EntraId.IsRegistered(identity.EntraDeviceId))
             {
-                Domain.AddComputer(_identity.DeviceId, _identity.DeviceName);
+                EntraId.RegisterDevice(identity.EntraDeviceId, identity.HostName);
+            }
+
+            if (identity.IsDomainJoined && Domain.GetAttributes(identity.DeviceId) is null)
+            {
+                Domain.AddComputer(identity.DeviceId, identity.DeviceName);
             }
         }
     }
@@ -412,6 +494,10 @@ public sealed record DeviceSnapshot(
 
     /// <summary>The device's own domain, when it was built without shared directories.</summary>
     public ActiveDirectorySnapshot? PrivateActiveDirectory { get; init; }
+
+    /// <summary>The DNSComputerName rename state: the name the last rename gave, the name pending for the next reboot (null in
+    /// snapshots of devices never renamed, and in older snapshots).</summary>
+    public ComputerNameSnapshot? ComputerName { get; init; }
 
     public string ToJson() => JsonSerializer.Serialize(this, s_json);
 

@@ -100,6 +100,10 @@ public sealed class LogonSessionTable
         }
     }
 
+    /// <summary>Raised after every reboot, outside the table's lock: what Windows applies at boot (a pending computer name)
+    /// takes effect then, whoever rebooted the device (a host, or the post-authentication action).</summary>
+    public event Action? Rebooted;
+
     /// <summary>A reboot ends every session and process and counts one boot.</summary>
     public void Reboot()
     {
@@ -109,6 +113,8 @@ public sealed class LogonSessionTable
             _processes.Clear();
             RebootCount++;
         }
+
+        Rebooted?.Invoke();
     }
 
     public LogonSessionSnapshot Snapshot()

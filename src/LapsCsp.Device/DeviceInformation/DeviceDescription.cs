@@ -40,7 +40,8 @@ public sealed record DeviceDescription
     /// <summary><c>./DevDetail/SwV</c>: <c>Major.Minor.Build.QFE</c>, e.g. <c>10.0.26100.2314</c>.</summary>
     public required string SoftwareVersion { get; init; }
 
-    /// <summary><c>./DevDetail/Ext/Microsoft/DeviceName</c> and <c>DNSComputerName</c>.</summary>
+    /// <summary><c>./DevDetail/Ext/Microsoft/DeviceName</c> and <c>DNSComputerName</c>: the computer's DNS host name in effect
+    /// (<see cref="DeviceIdentity.HostName"/>; a pending rename shows only after the reboot).</summary>
     public string? DeviceName { get; init; }
 
     /// <summary><c>./DevDetail/Ext/Microsoft/SMBIOSSerialNumber</c>.</summary>
@@ -79,7 +80,7 @@ public sealed record DeviceDescription
             FirmwareVersion = hardware.BiosVersion,
             HardwareVersion = hardware.BiosVersion,
             SoftwareVersion = string.Create(CultureInfo.InvariantCulture, $"{build.Major}.{build.Minor}.{build.Build}.{build.Revision}"),
-            DeviceName = identity.DeviceName,
+            DeviceName = identity.HostName,
             SerialNumber = hardware.SerialNumber,
             OsPlatform = ProductName(context.Edition),
             ProcessorArchitecture = hardware.ProcessorArchitecture,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using LapsCsp.Ddf.Model;
+using LapsCsp.Device.Identity;
 using LapsCsp.Tree.Commands;
 using LapsCsp.Tree.Paths;
 
@@ -14,10 +15,20 @@ namespace LapsCsp.Device.DeviceInformation;
 /// ProcessorArchitecture, ProcessorType, TotalRAM, TotalStorage (int) — names, formats and meanings from the DevDetail CSP
 /// page (MicrosoftDocs windows/client-management/mdm/devdetail-csp.md). Nodes the page documents for phones only
 /// (MobileID, RadioSwV, CommercializationOperator, the Wlan* nodes) are not served (404).</para>
-/// <para>Commands: Get only. Get of an interior node returns its child list (<c>a/b/c</c>, Format <c>node</c>), as the tree
-/// does for CSP nodes. Add, Replace and Delete are 405: every node here has AccessType Get (DeviceName's Replace is
-/// documented for Windows 10 Mobile only; DNSComputerName's Replace, which renames the PC at the next reboot, is not
-/// simulated). Exec is 405 on a node that exists, 404 otherwise. A Get of a node that does not exist is 404.</para>
+/// <para>Commands: Get, and Replace of DNSComputerName. Get of an interior node returns its child list (<c>a/b/c</c>, Format
+/// <c>node</c>), as the tree does for CSP nodes. Add, Replace and Delete are 405 on every other node: they have AccessType
+/// Get (DeviceName's Replace is "not supported in the desktop"; the page: "For the DevDetail CSP, you can't use the Replace
+/// command unless the node already exists"). Exec is 405 on a node that exists, 404 otherwise. A Get of a node that does
+/// not exist is 404.</para>
+/// <para>DNSComputerName (AccessType Get, Replace; chr; Windows 10 2004): a Replace is judged by <see cref="DnsComputerName"/>
+/// (400 with the reason for a value it refuses), a Meta Format other than chr is a format mismatch (405, <c>oma</c> 415,
+/// as the tree answers it), and on success (200) the expanded name is stored as the device's pending name
+/// (<see cref="ComputerRename"/>): "The server must explicitly reboot the device for this value to take effect". Until the
+/// reboot a Get of DeviceName or DNSComputerName answers the active name — Windows reads the computer name in effect
+/// (GetComputerNameEx), which SetComputerNameEx does not change before the restart; the reboot gives the nodes a new
+/// <see cref="Description"/>. Nodes built without a <see cref="ComputerRename"/> (a host that does not simulate renames,
+/// such as the fleet's DM client) answer that Replace 405, as before. Inside an Atomic, the session stages the Replace with
+/// <see cref="Stage"/> and applies it with <see cref="Commit"/> only when the whole Atomic commits.</para>
 /// <para>Paths: a <c>./Device/</c> prefix is ignored (Windows: no prefix = device); <c>./User/DevDetail</c> is not one of these
 /// nodes (the CSP page: Device scope only). Blanks around a segment are ignored, because the MS-MDM example r11 sends
 /// <c>./ DevDetail/HwV</c> and its documented answer (r12) is 200 with the value.</para>
@@ -35,56 +46,116 @@ public sealed class DeviceInformationNodes
         "SMBIOSSerialNumber", "TotalRAM", "TotalStorage",
     ];
 
+    private const string DnsComputerNamePath = "DevDetail/Ext/Microsoft/DNSComputerName";
+
     private readonly TimeProvider? _time;
+    private readonly ComputerRename? _rename;
+    private DeviceDescription _description;
 
     /// <param name="time">The device's clock for Ext/Microsoft/LocalTime; without one, LocalTime is 404.</param>
-    public DeviceInformationNodes(DeviceDescription description, TimeProvider? time = null)
+    /// <param name="rename">Where a Replace of DNSComputerName puts the new name; without it that Replace is 405.</param>
+    public DeviceInformationNodes(DeviceDescription description, TimeProvider? time = null, ComputerRename? rename = null)
     {
         ArgumentNullException.ThrowIfNull(description);
-        Description = description;
+        _description = description;
         _time = time;
+        _rename = rename;
     }
 
-    public DeviceDescription Description { get; }
+    /// <summary>What the nodes answer now; a reboot that renamed the device replaces it.</summary>
+    public DeviceDescription Description => Volatile.Read(ref _description);
+
+    /// <summary>The device's facts changed (a rename took effect at a reboot).</summary>
+    internal void Describe(DeviceDescription description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        Volatile.Write(ref _description, description);
+    }
 
     /// <summary>Whether a LocURI addresses <c>./DevInfo</c>, <c>./DevDetail</c> or a node below them (with or without
     /// <c>./Device/</c>).</summary>
     public static bool Owns(string? uri) => TryRelative(uri, out _, out _);
 
-    /// <summary>Runs one command on these nodes. A failure is a fault (404, 405, 400), never an exception.</summary>
+    /// <summary>Runs one command on these nodes and applies it. A failure is a fault (404, 405, 400), never an exception.</summary>
     public CspOutcome Execute(CspCommand command)
+    {
+        var staged = Stage(command);
+        Commit(staged);
+        return staged.Outcome;
+    }
+
+    /// <summary>Judges one command without applying it: the outcome, and for a successful Replace of DNSComputerName the
+    /// expanded name that <see cref="Commit"/> stores (OMA-DM RepPro 4.1.6.3: nothing of an Atomic is applied before all
+    /// of it succeeded).</summary>
+    internal StagedWrite Stage(CspCommand command)
     {
         ArgumentNullException.ThrowIfNull(command);
         if (command.Operation == CspOperation.Rejected)
         {
-            return CspOutcome.Fail(command.PresetFault == CspFault.None ? CspFault.BadRequest : command.PresetFault, command.PresetReason ?? "rejected");
+            return new(CspOutcome.Fail(command.PresetFault == CspFault.None ? CspFault.BadRequest : command.PresetFault, command.PresetReason ?? "rejected"));
         }
 
         if (!TryRelative(command.Uri, out var path, out var query))
         {
-            return CspOutcome.Fail(CspFault.NotFound, $"{command.Uri} is not a DevInfo or DevDetail node");
+            return new(CspOutcome.Fail(CspFault.NotFound, $"{command.Uri} is not a DevInfo or DevDetail node"));
         }
 
         if (query is not null)
         {
-            return CspOutcome.Fail(CspFault.BadRequest, $"URI queries ('?{query}') are not supported");
+            return new(CspOutcome.Fail(CspFault.BadRequest, $"URI queries ('?{query}') are not supported"));
         }
 
         var value = ValueAt(path);
         switch (command.Operation)
         {
             case CspOperation.Get:
-                return value is null
+                return new(value is null
                     ? CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device")
-                    : CspOutcome.Ok with { Value = value };
+                    : CspOutcome.Ok with { Value = value });
             case CspOperation.Exec:
-                return value is null
+                return new(value is null
                     ? CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device")
-                    : CspOutcome.Fail(CspFault.NotAllowed, $"./{path} does not execute (AccessType Get)");
+                    : CspOutcome.Fail(CspFault.NotAllowed, $"./{path} does not execute (AccessType Get)"));
+            case CspOperation.Replace when path == DnsComputerNamePath && value is null:
+                // The DevDetail CSP page: "you can't use the Replace command unless the node already exists".
+                return new(CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device (Replace does not create DevDetail nodes)"));
+            case CspOperation.Replace when path == DnsComputerNamePath:
+                return _rename is null
+                    ? new(CspOutcome.Fail(CspFault.NotAllowed, $"Replace on ./{path}: this device does not simulate a computer rename"))
+                    : StageRename(command, _rename);
             default:
-                return CspOutcome.Fail(CspFault.NotAllowed, $"{command.Operation} on ./{path}: DevInfo and DevDetail nodes are read-only (AccessType Get)");
+                return new(CspOutcome.Fail(CspFault.NotAllowed, $"{command.Operation} on ./{path}: DevInfo and DevDetail nodes are read-only (AccessType Get)"));
         }
     }
+
+    /// <summary>Applies what <see cref="Stage"/> judged: a successful Replace of DNSComputerName becomes the pending name.</summary>
+    internal void Commit(StagedWrite staged)
+    {
+        ArgumentNullException.ThrowIfNull(staged);
+        if (staged.Outcome.Succeeded && staged.ComputerName is { } name) _rename?.Request(name);
+    }
+
+    /// <summary>Ext/Microsoft/DNSComputerName Replace: Meta Format, then the value and its macros (see
+    /// <see cref="DnsComputerName"/>).</summary>
+    private StagedWrite StageRename(CspCommand command, ComputerRename rename)
+    {
+        // A Meta Format other than the node's is refused before the value is looked at, with the tree's fault and wording
+        // (FormatMismatch: 405 for Windows, 415 for --profile oma); a missing Meta Format is read as the node's own (chr).
+        if (command.Format is { } format && !IsChr(format))
+        {
+            var shown = format.Length <= 40 ? format : format[..37] + "...";
+            return new(CspOutcome.Fail(CspFault.FormatMismatch, $"Meta Format '{shown}' is not the node's format chr"));
+        }
+
+        var result = DnsComputerName.Expand(command.Data, Description.SerialNumber, rename.RandomForNextRequest(), rename.DomainJoined);
+        if (!result.Succeeded) return new(CspOutcome.Fail(result.Fault, result.Reason!));
+        var outcome = CspOutcome.Ok.WithWarning(
+            $"DNSComputerName: the device becomes {result.Name} at its next reboot; until then it keeps the name {Description.DeviceName}");
+        return new(outcome, result.Name);
+    }
+
+    private static bool IsChr(string format) =>
+        Enum.TryParse<DdfFormat>(format.Trim(), ignoreCase: true, out var parsed) && parsed == DdfFormat.Chr && format.Trim().All(char.IsAsciiLetter);
 
     /// <summary>The value a Get of <paramref name="uri"/> returns, or null when it is 404 (for hosts and tests).</summary>
     public CspValue? Read(string uri) => TryRelative(uri, out var path, out var query) && query is null ? ValueAt(path) : null;
@@ -160,3 +231,7 @@ public sealed class DeviceInformationNodes
         return true;
     }
 }
+
+/// <summary>A command judged by <see cref="DeviceInformationNodes.Stage"/>: its outcome, and the DNS host name a successful
+/// Replace of DNSComputerName sets at <see cref="DeviceInformationNodes.Commit"/>.</summary>
+internal sealed record StagedWrite(CspOutcome Outcome, string? ComputerName = null);

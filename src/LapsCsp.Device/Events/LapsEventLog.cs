@@ -18,6 +18,10 @@ public sealed record LapsEvent(long RecordId, int Id, LapsEventLevel Level, Date
 {
     public const string ProviderName = "Microsoft-Windows-LAPS";
 
+    /// <summary>The event's System/Computer: the name of the computer that logged it, as it was named then (null in events
+    /// saved before the log recorded it).</summary>
+    public string? Computer { get; init; }
+
     public override string ToString() =>
         string.Create(CultureInfo.InvariantCulture, $"{TimeCreated:O} {Id} {Level}: {Message}");
 }
@@ -54,6 +58,7 @@ public sealed class LapsEventLog
     private readonly Lock _gate = new();
     private readonly Queue<LapsEvent> _events = new();
     private long _nextRecordId = 1;
+    private string? _computer;
 
     public LapsEventLog(int capacity = DefaultCapacity)
     {
@@ -62,6 +67,21 @@ public sealed class LapsEventLog
     }
 
     public int Capacity { get; }
+
+    /// <summary>The computer name stamped on every event written from now on (<see cref="LapsEvent.Computer"/>): the device's
+    /// DNS host name, which changes when a rename takes effect at a reboot.</summary>
+    public string? Computer
+    {
+        get
+        {
+            lock (_gate) return _computer;
+        }
+
+        set
+        {
+            lock (_gate) _computer = value;
+        }
+    }
 
     public int Count
     {
@@ -97,7 +117,7 @@ public sealed class LapsEventLog
         LapsEvent written;
         lock (_gate)
         {
-            written = new LapsEvent(_nextRecordId++, id, LapsEventIds.LevelOf(id), time, message);
+            written = new LapsEvent(_nextRecordId++, id, LapsEventIds.LevelOf(id), time, message) { Computer = _computer };
             _events.Enqueue(written);
             while (_events.Count > Capacity) _events.Dequeue();
         }

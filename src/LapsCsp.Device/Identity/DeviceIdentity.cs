@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace LapsCsp.Device.Identity;
 
@@ -23,7 +24,8 @@ public enum JoinType
 
 /// <summary>Who the device is: the ids directories know it by, its name, join type and display language.</summary>
 /// <param name="DeviceId">The DM client's device id (the SyncML Source LocURI); also the AD computer key in the emulator.</param>
-/// <param name="DeviceName">The computer name (NetBIOS, at most 15 characters): Entra deviceName, AD sAMAccountName without $.</param>
+/// <param name="DeviceName">The computer name (NetBIOS, at most 15 characters): AD sAMAccountName without $; also the Entra
+/// deviceName and DevDetail DeviceName while <see cref="DnsHostName"/> is not set.</param>
 /// <param name="EntraDeviceId">The Entra deviceId (a GUID): the id of the Graph deviceLocalCredentialInfo (digest C.13).</param>
 /// <param name="Locale">The system UI language; it names the built-in Administrator (e.g. fr-FR Administrateur).</param>
 public sealed record DeviceIdentity(
@@ -33,9 +35,43 @@ public sealed record DeviceIdentity(
     JoinType JoinType,
     string Locale)
 {
+    /// <summary>Windows' MAX_COMPUTERNAME_LENGTH: a NetBIOS computer name has at most 15 characters.</summary>
+    public const int NetBiosNameMaxLength = 15;
+
+    /// <summary>The DNS host name (up to 63 characters) a rename through <c>./DevDetail/Ext/Microsoft/DNSComputerName</c>
+    /// gave the device; null while the device keeps the name it was built with (then the host name is
+    /// <see cref="DeviceName"/>).</summary>
+    public string? DnsHostName { get; init; }
+
+    /// <summary>The computer's DNS host name: what DevDetail DeviceName and DNSComputerName answer, the Entra device's
+    /// name and the Computer of the device's events.</summary>
+    [JsonIgnore]
+    public string HostName => DnsHostName ?? DeviceName;
+
     public bool IsDomainJoined => JoinType == JoinType.HybridJoined;
 
     public bool HasEntraDeviceIdentity => JoinType is JoinType.EntraJoined or JoinType.HybridJoined;
+
+    /// <summary>This identity after a rename to the DNS host name <paramref name="dnsHostName"/> took effect (at a reboot).</summary>
+    /// <remarks>The NetBIOS name follows from the DNS host name as Windows derives it: SetComputerNameEx with
+    /// ComputerNamePhysicalDnsHostname sets both, and "if the name exceeds MAX_COMPUTERNAME_LENGTH characters, the NetBIOS
+    /// name is truncated to MAX_COMPUTERNAME_LENGTH characters" (15; COMPUTER_NAME_FORMAT: "corporate-mail-server" gives
+    /// "corporate-mail-"); NetBIOS names are "by convention represented in uppercase" (Win32 Computer Names), as the
+    /// sAMAccountName of a computer object is. So a 63-character DNS name keeps its first 15 characters, upper case, as
+    /// <see cref="DeviceName"/>, and two DNS names that share those 15 characters share a NetBIOS name, as on Windows.</remarks>
+    public DeviceIdentity Renamed(string dnsHostName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(dnsHostName);
+        return this with { DeviceName = NetBiosNameOf(dnsHostName), DnsHostName = dnsHostName };
+    }
+
+    /// <summary>The NetBIOS computer name Windows derives from a DNS host name: the first 15 characters, upper case.</summary>
+    public static string NetBiosNameOf(string dnsHostName)
+    {
+        ArgumentNullException.ThrowIfNull(dnsHostName);
+        var name = dnsHostName.Length > NetBiosNameMaxLength ? dnsHostName[..NetBiosNameMaxLength] : dnsHostName;
+        return name.ToUpperInvariant();
+    }
 
     /// <summary>A stable computer name for a device id: DESKTOP- and 7 hex digits of its hash, as Windows setup names PCs.</summary>
     public static string DefaultDeviceName(string deviceId) =>

@@ -50,7 +50,7 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
     private static readonly CspPath s_policies = CspPath.Parse("./Device/Vendor/MSFT/LAPS/Policies");
 
     private readonly Lock _gate = new();
-    private readonly DeviceIdentity _identity;
+    private DeviceIdentity _identity;
     private readonly OsBuild _build;
     private readonly LocalAccountStore _accounts;
     private readonly LogonSessionTable _sessions;
@@ -306,6 +306,14 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
                 $"LAPS detected a successful authentication for the currently managed account ({account.Name}). A background task has been " +
                 $"scheduled to execute post-authentication actions. Configured actions: 0x{(int)policy.PostAuthenticationActions:X}. Deadline: {LapsEventIds.Time(deadline)}.");
         }
+    }
+
+    /// <summary>The device's identity changed (a rename took effect at a reboot, or a snapshot was restored): the next backup
+    /// names the device by it.</summary>
+    public void Rename(DeviceIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        lock (_gate) _identity = identity;
     }
 
     /// <summary>The device rebooted: sessions and processes are gone, the post-authentication retry budget is back.</summary>
@@ -564,9 +572,10 @@ internal sealed class LapsEngine : IAccountChangeGuard, IDisposable
         AdBackupOptions? ad = policy.ActiveDirectory is { } adPolicy
             ? new AdBackupOptions(adPolicy.EncryptionEnabled, adPolicy.EncryptionPrincipal ?? AdBackupOptions.DefaultEncryptionPrincipal, adPolicy.EncryptedPasswordHistorySize)
             : null;
+        // The device names itself as each directory knows it: Entra by its host name, AD by its NetBIOS name (sAMAccountName).
         var backup = new PasswordBackup(
             kind == DirectoryKind.EntraId ? _identity.EntraDeviceId : _identity.DeviceId,
-            _identity.DeviceName,
+            kind == DirectoryKind.EntraId ? _identity.HostName : _identity.DeviceName,
             newName,
             account.Sid,
             password,

@@ -30,8 +30,10 @@ public sealed record SessionOptions
 /// gets its own Status before its children's; a Results follows the Status of each successful Get. A command without
 /// CmdID gets a Status with an empty CmdRef and 400; an element that is not a DM command gets 400.
 /// Items under <c>./DevInfo</c> and <c>./DevDetail</c> are answered by <see cref="DeviceInformationNodes"/> instead of the CSP
-/// tree, with the same Status and Results shapes; inside an Atomic a write to them fails the Atomic (405, the rest rolled
-/// back) and a Get is 500 like any Get in an Atomic.
+/// tree, with the same Status and Results shapes. Inside an Atomic a write to them that the nodes refuse fails the Atomic
+/// (e.g. 405, the rest rolled back); one they accept (a Replace of DNSComputerName) is staged and applied only when the
+/// tree commits the rest, else it is rolled back (216) or not executed (215) like a tree command in its place; a Get is 500
+/// like any Get in an Atomic.
 /// </remarks>
 public sealed class DmSessionProcessor
 {
@@ -176,12 +178,14 @@ public sealed class DmSessionProcessor
         // Flatten the children into tree commands, remembering which command each item belongs to.
         var treeCommands = new List<CspCommand>();
         var owners = new List<(SyncCommand Command, Item? Item)>();
+        var staged = new List<StagedWrite?>();
         foreach (var child in atomic.Commands)
         {
             if (Precheck(child) is { } rejected)
             {
                 treeCommands.Add(CspCommand.Rejected(rejected.Fault, rejected.Reason ?? "rejected"));
                 owners.Add((child, null));
+                staged.Add(null);
                 continue;
             }
 
@@ -190,15 +194,19 @@ public sealed class DmSessionProcessor
                 case AtomicCommand:
                     treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "a nested Atomic is not allowed (OMA-DM RepPro 4.1.6.3)"));
                     owners.Add((child, null));
+                    staged.Add(null);
                     break;
                 case SequenceCommand:
                     treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "a Sequence inside an Atomic is not supported by this device"));
                     owners.Add((child, null));
+                    staged.Add(null);
                     break;
                 case ItemCommand item when item.Items.Length > 0:
                     foreach (var i in item.Items)
                     {
-                        treeCommands.Add(InAtomic(ToCspCommand(item, i)));
+                        var (command, write) = InAtomic(ToCspCommand(item, i));
+                        treeCommands.Add(command);
+                        staged.Add(write);
                         owners.Add((child, i));
                     }
 
@@ -206,19 +214,22 @@ public sealed class DmSessionProcessor
                 case ItemCommand item:
                     treeCommands.Add(CspCommand.Rejected(CspFault.BadRequest, $"{item.ElementName} has no Item"));
                     owners.Add((child, null));
+                    staged.Add(null);
                     break;
                 case AlertCommand:
                     treeCommands.Add(CspCommand.Rejected(CspFault.NotAllowedInAtomic, "an Alert inside an Atomic is not supported by this device"));
                     owners.Add((child, null));
+                    staged.Add(null);
                     break;
                 default:
                     treeCommands.Add(CspCommand.Rejected(CspFault.BadRequest, $"<{child.ElementName}> is not allowed inside an Atomic"));
                     owners.Add((child, null));
+                    staged.Add(null);
                     break;
             }
         }
 
-        var result = _tree.ExecuteAtomic(treeCommands);
+        var result = ExecuteAtomic(treeCommands, staged);
         var atomicCode = result.Succeeded ? StatusCode.Ok : StatusCode.AtomicFailed;
         string? atomicReason = null;
         if (!result.Succeeded)
@@ -257,14 +268,54 @@ public sealed class DmSessionProcessor
     private bool OwnedByDeviceInformation(CspCommand command) =>
         _deviceInformation is not null && command.Operation != CspOperation.Rejected && DeviceInformationNodes.Owns(command.Uri);
 
-    /// <summary>An Atomic's command as the tree stages it: a write to DevInfo/DevDetail is judged by those nodes (405) and
-    /// enters the Atomic as that failure, so that it fails the Atomic and rolls the rest back (OMA-DM RepPro 4.1.6.3). A Get
-    /// or Exec is left to the tree, which refuses it inside an Atomic (500) whatever the node.</summary>
-    private CspCommand InAtomic(CspCommand command)
+    /// <summary>An Atomic's command as the tree stages it: a write to DevInfo/DevDetail is judged by those nodes without being
+    /// applied; a refusal (405, 400 ...) enters the Atomic as that failure, so that it fails the Atomic and rolls the rest back
+    /// (OMA-DM RepPro 4.1.6.3); an accepted write is returned as staged, for <see cref="ExecuteAtomic"/> to hold out of the
+    /// tree and apply with it. A Get or Exec is left to the tree, which refuses it inside an Atomic (500) whatever the node.</summary>
+    private (CspCommand Command, StagedWrite? Staged) InAtomic(CspCommand command)
     {
-        if (!OwnedByDeviceInformation(command) || command.Operation is CspOperation.Get or CspOperation.Exec) return command;
-        var outcome = _deviceInformation!.Execute(command);
-        return outcome.Succeeded ? command : CspCommand.Rejected(outcome.Fault, outcome.Reason ?? "refused", command.Uri);
+        if (!OwnedByDeviceInformation(command) || command.Operation is CspOperation.Get or CspOperation.Exec) return (command, null);
+        var write = _deviceInformation!.Stage(command);
+        return write.Outcome.Succeeded
+            ? (command, write)
+            : (CspCommand.Rejected(write.Outcome.Fault, write.Outcome.Reason ?? "refused", command.Uri), null);
+    }
+
+    /// <summary>Runs an Atomic whose items are tree commands and accepted DevInfo/DevDetail writes (<paramref name="staged"/>
+    /// not null at their index): the tree runs its commands all-or-nothing; the held-out writes are applied only when it
+    /// committed. When it failed, the outcomes are numbered over all items, as the tree numbers its own: the failing item
+    /// keeps its fault, items before it are rolled back (216), items after it not executed (215).</summary>
+    private AtomicResult ExecuteAtomic(List<CspCommand> commands, List<StagedWrite?> staged)
+    {
+        if (staged.TrueForAll(s => s is null)) return _tree.ExecuteAtomic(commands);
+        var treeIndexes = Enumerable.Range(0, commands.Count).Where(i => staged[i] is null).ToList();
+        var treeResult = _tree.ExecuteAtomic([.. treeIndexes.Select(i => commands[i])]);
+        var outcomes = new CspOutcome[commands.Count];
+        if (treeResult.Succeeded)
+        {
+            for (var t = 0; t < treeIndexes.Count; t++) outcomes[treeIndexes[t]] = treeResult.Outcomes[t];
+            for (var i = 0; i < commands.Count; i++)
+            {
+                if (staged[i] is not { } write) continue;
+                _deviceInformation!.Commit(write);
+                outcomes[i] = write.Outcome;
+            }
+
+            return new AtomicResult(true, [.. outcomes]);
+        }
+
+        var failedInTree = treeResult.Outcomes.Select((o, t) => (o, t))
+            .First(x => x.o.Fault is not (CspFault.RolledBack or CspFault.NotExecuted or CspFault.None)).t;
+        var failed = treeIndexes[failedInTree];
+        var why = $"command {failed + 1} of the Atomic failed";
+        for (var i = 0; i < commands.Count; i++)
+        {
+            outcomes[i] = i == failed ? treeResult.Outcomes[failedInTree]
+                : i < failed ? CspOutcome.Fail(CspFault.RolledBack, $"rolled back: {why}")
+                : CspOutcome.Fail(CspFault.NotExecuted, $"not executed: {why}");
+        }
+
+        return new AtomicResult(false, [.. outcomes]);
     }
 
     /// <summary>OMA-DM RepPro §4.1.6.14: commands run in order; the Sequence itself gets 200 once it started; after the first
