@@ -110,6 +110,23 @@ public class FleetCommandTests
         run.Stderr.Should().Contain(message);
     }
 
+    [TestCase("missing", "--ca: '", TestName = "fleet_run_refuses_a_missing_ca_file")]
+    [TestCase("empty", "no certificate in", TestName = "fleet_run_refuses_a_ca_file_without_certificates")]
+    public void CA_file_refusals(string kind, string message)
+    {
+        var file = Out("ca.pem");
+        if (kind == "empty")
+        {
+            System.IO.Directory.CreateDirectory(_folder);
+            File.WriteAllText(file, "not a certificate\n");
+        }
+
+        var run = CliRunner.Run("fleet", "run", "--devices", "1", "--server", "https://127.0.0.1:9", "--ca", file, "--no-progress", "--out", Out("x"));
+
+        run.ExitCode.Should().Be(2);
+        run.Stderr.Should().Contain(message);
+    }
+
     [Test]
     public void Embedded_options_are_refused_with_a_server()
     {
@@ -195,6 +212,38 @@ public class FleetCommandTests
         var answers = server.Mdm.Trace(devices[0].DeviceId, 1000).Where(t => t.Direction == "toDevice").ToList();
         answers[0].Body.Should().Contain("<Data>407</Data>", "the first package 1 carries no Cred and is challenged");
         answers[1].Body.Should().Contain("<Data>212</Data>", "package 1 again with the Cred from the challenge's nonce");
+    }
+
+    /// <summary>Over https, as Windows talks to its MDM: the server presents a certificate its MDM CA issued, the fleet trusts
+    /// that CA (<c>--ca</c>, as an administrator imports it before enrollment) and each device authenticates its sessions
+    /// with the client certificate enrollment gave it: no digest challenge at all.</summary>
+    [Test]
+    public async Task A_fleet_pointed_at_lapscsp_serve_over_HTTPS_authenticates_with_its_client_certificates()
+    {
+        var baseUrl = $"https://127.0.0.1:{FreePort()}";
+        var options = new FleetOptions { Devices = 4, Days = 1, Seed = 9, Faults = FaultPlan.Load(Faults) };
+        // The server starts first (its CA is what the fleet must trust), on a clock of its own at the fleet's start.
+        var serverClock = new LapsCsp.Fleet.Scheduling.VirtualClock(options.Start);
+        await using var server = new EmbeddedMdmServer();
+        await server.StartAsync(baseUrl, null, serverClock, LapsCsp.Device.Processing.LapsDirectories.Of(
+                new LapsCsp.Directory.Entra.EntraIdDirectory(serverClock, new LapsCsp.Directory.Entra.EntraIdOptions(LapsEnabled: true)), null),
+            1000, CancellationToken.None, publicUrl: null);
+        await server.CreatePolicyAsync(FleetCommand.DefaultPolicyJson, CancellationToken.None);
+        using var connection = new LapsCsp.Fleet.Transport.HttpMdmServerConnection(new Uri(baseUrl + "/EnrollmentServer/Discovery.svc"),
+            new LapsCsp.Fleet.Transport.HttpConnectionOptions { TrustedRoots = [server.Mdm.RootCertificate.RawData] });
+        using var fleet = new FleetRunner(options, connection);
+
+        var report = await fleet.RunAsync();
+
+        report.Enrollments.Should().Be(4);
+        report.ServerCommands.Should().Be(4);
+        report.SessionFailures.Should().BeEmpty();
+        var devices = server.Mdm.Devices().ToList();
+        devices.Should().HaveCount(4).And.OnlyContain(d => d.Commands.Length == 1 && d.Commands[0].State == "succeeded");
+        var traffic = server.Mdm.Trace(devices[0].DeviceId, 1000).ToList();
+        traffic.Where(t => t.Direction == "fromDevice").Should().NotContain(t => t.Body.Contains("<Cred>", StringComparison.Ordinal));
+        traffic.Where(t => t.Direction == "toDevice").Should().NotContain(t => t.Body.Contains("<Data>407</Data>", StringComparison.Ordinal))
+            .And.Contain(t => t.Body.Contains("<Cmd>SyncHdr</Cmd>", StringComparison.Ordinal));
     }
 
     private static int FreePort() => FreePorts(1)[0];

@@ -74,7 +74,20 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
     /// <param name="policyJson">The body of <c>POST /beta/deviceManagement/lapsPolicies</c>.</param>
     public async Task<string> CreatePolicyAsync(string policyJson, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = new Uri(ListeningUrl ?? throw new InvalidOperationException("the embedded server does not listen")) };
+        var root = Mdm.RootCertificate;
+        using var handler = new SocketsHttpHandler
+        {
+            // Over https the server presents a certificate of its own MDM CA: trust that root, and only it.
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) => errors == System.Net.Security.SslPolicyErrors.None
+                    || (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && ChainsTo(certificate, root)),
+            },
+        };
+        using var http = new HttpClient(handler, disposeHandler: false)
+        {
+            BaseAddress = new Uri(ListeningUrl ?? throw new InvalidOperationException("the embedded server does not listen")),
+        };
         using (var form = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "password",
@@ -91,6 +104,17 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
         var id = policy["id"]!.GetValue<string>();
         await Send(http, HttpMethod.Post, $"/beta/deviceManagement/lapsPolicies/{id}/assign", Json("""{"allDevices":true}"""), ct).ConfigureAwait(false);
         return id;
+    }
+
+    private static bool ChainsTo(System.Security.Cryptography.X509Certificates.X509Certificate certificate,
+        System.Security.Cryptography.X509Certificates.X509Certificate2 root)
+    {
+        using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        return chain.Build(leaf);
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

@@ -51,6 +51,8 @@ internal static class FleetCommand
 
         public Option<bool> Insecure { get; } = new("--insecure") { Description = "accept any server TLS certificate" };
 
+        public Option<FileInfo?> Ca { get; } = CaOption();
+
         public Option<int?> Concurrency { get; } = new("--concurrency") { Description = "devices handled at once" };
 
         public Option<int?> Resident { get; } = new("--resident") { Description = "devices kept in memory; the rest wait in SQLite (default 5000)" };
@@ -107,7 +109,7 @@ internal static class FleetCommand
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort })
+            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Ca, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort })
             {
                 command.Options.Add(option);
             }
@@ -129,6 +131,8 @@ internal static class FleetCommand
             }
 
             if (result.GetValue(Policy) is { Exists: false } missing) return (null, null, $"--policy: no file '{missing.FullName}'");
+            if (url is null && result.GetValue(Ca) is not null) return (null, null, "--ca applies with --server only (the embedded server needs no TLS)");
+            if (!TryLoadRoots(result.GetValue(Ca), out var roots, out var caProblem)) return (null, null, caProblem);
 
             FleetMix mix;
             FaultPlan faults;
@@ -165,7 +169,7 @@ internal static class FleetCommand
             if (problems.Count > 0) return (null, null, string.Join("; ", problems));
             if (url is null) return (options, null, null);
             var discovery = url.AbsolutePath is "" or "/" ? new Uri(url, "/EnrollmentServer/Discovery.svc") : url;
-            var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(Insecure) });
+            var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(Insecure), TrustedRoots = roots });
             return (options, connection, null);
         }
     }
@@ -327,6 +331,33 @@ internal static class FleetCommand
         return ExitCodes.Ok;
     }
 
+    private static Option<FileInfo?> CaOption() => new("--ca")
+    {
+        Description = "PEM file of CA certificates to trust for the server's TLS certificate, enrollment included (e.g. lapscsp serve --export-ca)",
+    };
+
+    /// <summary>The certificates of a <c>--ca</c> PEM file, DER; false with the reason when the file is missing or holds none.</summary>
+    private static bool TryLoadRoots(FileInfo? file, out System.Collections.Immutable.ImmutableArray<byte[]> roots, out string? problem)
+    {
+        roots = [];
+        problem = null;
+        if (file is null) return true;
+        try
+        {
+            var collection = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+            collection.ImportFromPemFile(file.FullName);
+            roots = [.. collection.Select(c => c.RawData)];
+            foreach (var certificate in collection) certificate.Dispose();
+            if (roots.IsEmpty) problem = $"--ca: no certificate in '{file.FullName}'";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            problem = $"--ca: '{file.FullName}': {e.Message}";
+        }
+
+        return problem is null;
+    }
+
     /// <summary><c>lapscsp fleet silo</c>: one silo of a fleet cluster on this host, until Ctrl+C.</summary>
     private static Command SiloCommand()
     {
@@ -337,9 +368,10 @@ internal static class FleetCommand
         var gatewayPort = new Option<int>("--gateway-port") { Description = "client gateway port (default 30000)", DefaultValueFactory = _ => 30000 };
         var clusterId = new Option<string?>("--cluster-id") { Description = "the Orleans cluster and service id (default lapscsp-fleet)" };
         var insecure = new Option<bool>("--insecure") { Description = "accept any server TLS certificate" };
+        var ca = CaOption();
         var command = new Command("silo", "Run one Orleans silo of a fleet cluster; the coordinator is `lapscsp fleet run --cluster ...`")
         {
-            cluster, server, advertise, siloPort, gatewayPort, clusterId, insecure,
+            cluster, server, advertise, siloPort, gatewayPort, clusterId, insecure, ca,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -369,6 +401,7 @@ internal static class FleetCommand
             var problems = options.Validate();
             var url = result.GetValue(server)!;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https")) problems = [.. problems, $"--server '{url}' is not an http(s) URL"];
+            if (!TryLoadRoots(result.GetValue(ca), out var roots, out var caProblem)) problems = [.. problems, caProblem!];
             if (problems.Count > 0)
             {
                 await Console.Error.WriteLineAsync("lapscsp fleet silo: " + string.Join("; ", problems)).ConfigureAwait(false);
@@ -376,7 +409,7 @@ internal static class FleetCommand
             }
 
             var discovery = uri!.AbsolutePath is "" or "/" ? new Uri(uri, "/EnrollmentServer/Discovery.svc") : uri;
-            using var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(insecure) });
+            using var connection = new HttpMdmServerConnection(discovery, new HttpConnectionOptions { AcceptAnyServerCertificate = result.GetValue(insecure), TrustedRoots = roots });
             Console.WriteLine($"lapscsp fleet silo: {options}, devices talk to {discovery}; Ctrl+C stops");
             await OrleansFleet.RunSiloAsync(options, connection, ct).ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -18,6 +18,10 @@ public sealed record HttpConnectionOptions
     /// Root/System certificates of the device's provisioning document are trusted, as on Windows (digest 2.2).</summary>
     public bool AcceptAnyServerCertificate { get; init; }
 
+    /// <summary>More roots to trust for every request, enrollment included (DER): a lab server's CA, as an administrator
+    /// imports it into a real device's trusted roots before enrollment (<c>fleet run --ca FILE</c>).</summary>
+    public System.Collections.Immutable.ImmutableArray<byte[]> TrustedRoots { get; init; } = [];
+
     /// <summary>Most connections open at once to the server.</summary>
     public int MaxConnectionsPerServer { get; init; } = 256;
 }
@@ -35,6 +39,7 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
     private static readonly AsyncLocal<X509Certificate2Collection?> s_trustedRoots = new();
 
     private readonly HttpConnectionOptions _options;
+    private readonly X509Certificate2Collection _configuredRoots;
     private readonly HttpClient _pooled;
     private readonly HttpClient _mutualTls;
 
@@ -43,6 +48,7 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
         ArgumentNullException.ThrowIfNull(discoveryUrl);
         DiscoveryUrl = discoveryUrl;
         _options = options ?? new HttpConnectionOptions();
+        _configuredRoots = Roots(_options.TrustedRoots);
         _pooled = new HttpClient(Handler(pooled: true), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _mutualTls = new HttpClient(Handler(pooled: false), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
@@ -88,6 +94,7 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
     {
         _pooled.Dispose();
         _mutualTls.Dispose();
+        foreach (var root in _configuredRoots) root.Dispose();
     }
 
     private async Task<(int Status, string? ContentType, byte[] Body, ImmutableArray<KeyValuePair<string, string>> Headers)> ExchangeAsync(
@@ -154,7 +161,11 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
     private bool ValidateServer(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         if (_options.AcceptAnyServerCertificate || errors == SslPolicyErrors.None) return true;
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null || s_trustedRoots.Value is not { Count: > 0 } roots) return false;
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null) return false;
+        var roots = new X509Certificate2Collection();
+        if (s_trustedRoots.Value is { } provisioned) roots.AddRange(provisioned);
+        roots.AddRange(_configuredRoots);
+        if (roots.Count == 0) return false;
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;

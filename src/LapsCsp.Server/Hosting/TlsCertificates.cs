@@ -26,11 +26,13 @@ internal sealed class TlsCertificates : IDisposable
     private readonly ConcurrentDictionary<string, X509Certificate2> _issued = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
 
-    public TlsCertificates(ServerOptions options, Mdm.MdmService mdm, TimeProvider time)
+    /// <remarks>TLS peers check validity against their real clocks, so the certificates are dated by the system clock, not by
+    /// the server's injected one (which runs virtual time under a fleet).</remarks>
+    public TlsCertificates(ServerOptions options, Mdm.MdmService mdm)
     {
         _options = options;
         _mdm = mdm;
-        _time = time;
+        _time = TimeProvider.System;
         _configured = new Lazy<X509Certificate2?>(() => options.HttpsCertificateFile is { } file ? Load(file, options.HttpsCertificatePassword) : null,
             LazyThreadSafetyMode.ExecutionAndPublication);
     }
