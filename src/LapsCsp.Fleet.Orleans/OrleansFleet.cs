@@ -18,13 +18,17 @@ namespace LapsCsp.Fleet.Orleans;
 public static class OrleansFleet
 {
     /// <summary>Registers what the fleet's grains need on a silo: the environment (server, directories, clock per run),
-    /// the silo's run registry and, unless <paramref name="memoryStorage"/> is false (the caller registered another grain
-    /// storage named <see cref="FleetGrainStorage.Name"/>), in-memory grain storage.</summary>
-    public static ISiloBuilder AddFleetDevices(this ISiloBuilder silo, IFleetSiloEnvironment environment, bool memoryStorage = true)
+    /// the silo's run registry, when device grains write their state (<paramref name="stateWrites"/>) and, unless
+    /// <paramref name="memoryStorage"/> is false (the caller registered another grain storage named
+    /// <see cref="FleetGrainStorage.Name"/>), in-memory grain storage.</summary>
+    public static ISiloBuilder AddFleetDevices(this ISiloBuilder silo, IFleetSiloEnvironment environment, bool memoryStorage = true,
+        GrainStateWrites stateWrites = GrainStateWrites.OnChange)
     {
         ArgumentNullException.ThrowIfNull(silo);
         ArgumentNullException.ThrowIfNull(environment);
+        if (!Enum.IsDefined(stateWrites)) throw new ArgumentOutOfRangeException(nameof(stateWrites), stateWrites, "not a GrainStateWrites policy");
         silo.Services.AddSingleton(environment);
+        silo.Services.AddSingleton(new FleetDeviceGrainOptions { StateWrites = stateWrites });
         silo.Services.AddSingleton<FleetSiloRuns>();
         if (memoryStorage) silo.AddMemoryGrainStorage(FleetGrainStorage.Name);
         return silo;
@@ -46,7 +50,7 @@ public static class OrleansFleet
             var environment = options.Directories is { } shared
                 ? new SharedFleetSiloEnvironment(new FleetSiloResources(server, shared, new VirtualClock(options.Start)))
                 : (IFleetSiloEnvironment)new FleetSiloEnvironment(server);
-            builder.UseOrleans(silo => silo.UseFleetClustering(cluster).AddFleetDevices(environment));
+            builder.UseOrleans(silo => silo.UseFleetClustering(cluster).AddFleetDevices(environment, stateWrites: cluster.StateWrites));
         }
         else
         {
@@ -105,7 +109,7 @@ public static class OrleansFleet
         ArgumentNullException.ThrowIfNull(environment);
         FleetClustering.Throw(cluster);
         var builder = NewHostBuilder(logLevel);
-        builder.UseOrleans(silo => silo.UseFleetClustering(cluster).AddFleetDevices(environment));
+        builder.UseOrleans(silo => silo.UseFleetClustering(cluster).AddFleetDevices(environment, stateWrites: cluster.StateWrites));
         return await StartedAsync(builder, cancellationToken).ConfigureAwait(false);
     }
 

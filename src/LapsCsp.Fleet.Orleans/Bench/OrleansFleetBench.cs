@@ -22,6 +22,8 @@ public sealed record OrleansBenchResult
 
     public required int Silos { get; init; }
 
+    public required GrainStateWrites StateWrites { get; init; }
+
     public required long Sessions { get; init; }
 
     /// <summary>Grain calls the coordinator made (one per wake, plus one per device at the end).</summary>
@@ -50,7 +52,19 @@ public sealed record OrleansBenchResult
     /// directories' and the test server's records), above the heap before the run.</summary>
     public required long BytesPerIdleDevice { get; init; }
 
+    /// <summary>Grain state traffic of the silos during the run (up to the report).</summary>
+    public required GrainStateFigures Run { get; init; }
+
+    /// <summary>Grain state traffic when Orleans deactivated every device grain after the run.</summary>
+    public required GrainStateFigures Collection { get; init; }
+
     public required FleetReport Report { get; init; }
+
+    public double WritesPerWake => Run.Writes / (double)Math.Max(Wakes, 1);
+
+    public double BytesWrittenPerCheckIn => Run.BytesWritten / (double)Math.Max(Sessions, 1);
+
+    public double CpuMillisecondsPerCheckIn => CpuSeconds * 1000 / Math.Max(Sessions, 1);
 
     public double CheckInsPerDeviceDay => Sessions / (double)Devices / Days;
 
@@ -61,9 +75,11 @@ public sealed record OrleansBenchResult
     public double CheckInsPerSecondPerSilo => Sessions / Math.Max(WallSeconds, 1e-9) / Silos;
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture, $"""
-        devices {Devices:#,0}, days {Days}, silos {Silos} (one process, {Environment.ProcessorCount} cores)
+        devices {Devices:#,0}, days {Days}, silos {Silos} (one process, {Environment.ProcessorCount} cores), grain state writes {StateWrites}
         sessions {Sessions:#,0} ({CheckInsPerDeviceDay:0.##} per device-day), grain calls {Wakes:#,0} ({WakesPerDeviceDay:0.##} per device-day)
-        wall {WallSeconds:0.#} s, cpu {CpuSeconds:0.#} s: {CheckInsPerSecondPerSilo:0.#} check-ins/s per silo, {CheckInsPerCpuSecond:0.#} check-ins per cpu-second
+        wall {WallSeconds:0.#} s, cpu {CpuSeconds:0.#} s: {CheckInsPerSecondPerSilo:0.#} check-ins/s per silo, {CheckInsPerCpuSecond:0.#} check-ins per cpu-second ({CpuMillisecondsPerCheckIn:0.###} ms per check-in)
+        grain state in the run: {Run.Writes:#,0} writes ({WritesPerWake:0.###} per grain call), {Run.BytesWritten:#,0} B ({BytesWrittenPerCheckIn:#,0} B per check-in), {Run.Captures:#,0} captures ({Run.Unchanged:#,0} unchanged), capture time {Run.CaptureTime.TotalSeconds:0.##} s, restored {Run.Restored:#,0}
+        grain state at the final collection: {Collection.Writes:#,0} writes ({Collection.DeactivationWrites:#,0} on deactivation), {Collection.BytesWritten:#,0} B, {Collection.Unchanged:#,0} unchanged
         grain state per device {StateBytes:#,0} B (snapshot {SnapshotBytes:#,0}, identity {IdentityBytes:#,0}, client {ClientBytes:#,0}, bookkeeping {BookkeepingBytes:#,0})
         heap per active device grain {BytesPerActiveGrain:#,0} B, per idle device {BytesPerIdleDevice:#,0} B
         sessions by day: {string.Join(", ", Report.Days.Select(d => d.Sessions.ToString("#,0", CultureInfo.InvariantCulture)))}; rotations {Report.Rotations:#,0}, backups {Report.Backups:#,0}
@@ -76,7 +92,7 @@ public sealed record OrleansBenchResult
 public static class OrleansFleetBench
 {
     public static async Task<OrleansBenchResult> RunAsync(FleetOptions options, IMdmServerConnection server, VirtualClock serverClock, int silos,
-        IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
+        GrainStateWrites stateWrites = GrainStateWrites.OnChange, IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
@@ -95,6 +111,7 @@ public static class OrleansFleetBench
                     PrimarySiloEndpoint = i == 0 ? null : primary,
                     ClusterId = "bench",
                     ServiceId = "bench",
+                    StateWrites = stateWrites,
                 };
                 hosts.Add(await OrleansFleet.StartSiloAsync(cluster, environment, LogLevel.Warning, cancellationToken).ConfigureAwait(false));
             }
@@ -116,6 +133,8 @@ public static class OrleansFleetBench
             double cpu;
             using (var process = Process.GetCurrentProcess()) cpu = (process.TotalProcessorTime - cpuStarted).TotalSeconds;
 
+            GrainStateFigures Traffic() => GrainStateFigures.Sum(hosts.Select(h => h.Services.GetRequiredService<FleetSiloRuns>().Figures()));
+            var run = Traffic();
             var figures = new List<DeviceGrainFigures>();
             for (var i = 0; i < options.Devices; i++)
             {
@@ -126,14 +145,16 @@ public static class OrleansFleetBench
             var active = Heap();
             await grains.GetGrain<IManagementGrain>(0).ForceActivationCollection(TimeSpan.Zero).ConfigureAwait(false);
             var idle = Heap();
+            var collection = Traffic() - run;
             double Average(Func<DeviceGrainFigures, int> part) => figures.Count == 0 ? 0 : figures.Average(part);
             return new OrleansBenchResult
             {
                 Devices = options.Devices,
                 Days = options.Days,
                 Silos = silos,
+                StateWrites = stateWrites,
                 Sessions = report.Sessions,
-                Wakes = host.Figures().Saves,
+                Wakes = host.Wakes,
                 WallSeconds = Math.Round(wall.TotalSeconds, 2),
                 CpuSeconds = Math.Round(cpu, 2),
                 StateBytes = Math.Round(Average(f => f.Total)),
@@ -143,6 +164,8 @@ public static class OrleansFleetBench
                 BookkeepingBytes = Math.Round(Average(f => f.BookkeepingBytes)),
                 BytesPerActiveGrain = Math.Max(0, active - idle) / options.Devices,
                 BytesPerIdleDevice = Math.Max(0, idle - before) / options.Devices,
+                Run = run,
+                Collection = collection,
                 Report = report,
             };
         }

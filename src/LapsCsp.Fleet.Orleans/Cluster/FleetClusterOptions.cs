@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using LapsCsp.Fleet.Orleans.Grains;
 
 namespace LapsCsp.Fleet.Orleans.Cluster;
 
@@ -57,6 +58,10 @@ public sealed record FleetClusterOptions
 
     public bool HostsSilo => HostSilo ?? Kind == FleetClusterKind.Localhost;
 
+    /// <summary>When the device grains of the silos this process starts write their state to grain storage (default
+    /// <see cref="GrainStateWrites.OnChange"/>; every policy writes on deactivation).</summary>
+    public GrainStateWrites StateWrites { get; init; } = GrainStateWrites.OnChange;
+
     /// <summary>Parses <c>localhost</c>, <c>postgres:&lt;connection string&gt;</c> or <c>redis:&lt;configuration&gt;</c>.</summary>
     /// <exception cref="FormatException">Any other text.</exception>
     public static FleetClusterOptions Parse(string text)
@@ -94,6 +99,7 @@ public sealed record FleetClusterOptions
         if (SiloPort is < 1 or > 65535) problems.Add("SiloPort must be between 1 and 65535");
         if (GatewayPort is < 1 or > 65535) problems.Add("GatewayPort must be between 1 and 65535");
         if (SiloPort == GatewayPort) problems.Add("SiloPort and GatewayPort must differ");
+        if (!Enum.IsDefined(StateWrites)) problems.Add("StateWrites must be OnChange, EveryWake or OnDeactivation");
         return problems;
     }
 

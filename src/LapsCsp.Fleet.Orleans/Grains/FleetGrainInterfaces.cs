@@ -4,14 +4,14 @@ namespace LapsCsp.Fleet.Orleans.Grains;
 /// in the forms the fleet's SQLite store uses (<see cref="DeviceGrainState"/>).</summary>
 public interface IFleetDeviceGrain : IGrainWithIntegerCompoundKey
 {
-    /// <summary>Runs the wake at <paramref name="at"/> while fleet time is <paramref name="fleetNow"/>; returns the
-    /// <see cref="LapsCsp.Fleet.Runner.DeviceWakeResult"/> as JSON.</summary>
-    Task<string> WakeAsync(DateTimeOffset at, DateTimeOffset fleetNow);
+    /// <summary>Runs the wake at <paramref name="at"/> while fleet time is <paramref name="fleetNow"/>.</summary>
+    Task<DeviceWakeReply> WakeAsync(DateTimeOffset at, DateTimeOffset fleetNow);
 
-    /// <summary>The end of the run (due LAPS cycles up to <paramref name="end"/>); the result as JSON.</summary>
-    Task<string> FinishAsync(DateTimeOffset end);
+    /// <summary>The end of the run (due LAPS cycles up to <paramref name="end"/>).</summary>
+    Task<DeviceWakeReply> FinishAsync(DateTimeOffset end);
 
-    /// <summary>Sizes of the persistent state, for the scale figures.</summary>
+    /// <summary>Sizes of the device's state in its persistent form (captured now if a wake changed it since the last
+    /// write), for the scale figures.</summary>
     Task<DeviceGrainFigures> FiguresAsync();
 }
 
@@ -22,6 +22,16 @@ public interface IFleetRunGrain : IGrainWithStringKey
 
     Task<string?> SpecAsync();
 }
+
+/// <summary>What a wake or the finish of a device grain gives the coordinator: the
+/// <see cref="LapsCsp.Fleet.Runner.DeviceWakeResult"/> as JSON, whether the call loaded the device from grain storage and
+/// whether it wrote the grain state (see <see cref="GrainStateWrites"/>; writes on deactivation happen outside any call).</summary>
+[GenerateSerializer]
+[Immutable]
+public sealed record DeviceWakeReply(
+    [property: Id(0)] string Result,
+    [property: Id(1)] bool Restored,
+    [property: Id(2)] bool Written);
 
 /// <summary>Bytes of a device grain's persistent state, by part.</summary>
 [GenerateSerializer]

@@ -7,6 +7,8 @@ namespace LapsCsp.Fleet.Orleans.Grains;
 public sealed class GrainDeviceHost(IGrainFactory grains, string runId) : IFleetDeviceHost
 {
     private long _wakes;
+    private long _loads;
+    private long _saves;
 
     public string RunId => runId;
 
@@ -18,9 +20,9 @@ public sealed class GrainDeviceHost(IGrainFactory grains, string runId) : IFleet
     public async Task<DeviceWakeResult> WakeAsync(int index, DateTimeOffset at, DateTimeOffset fleetNow, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var json = await Grain(index).WakeAsync(at, fleetNow).ConfigureAwait(false);
+        var reply = await Grain(index).WakeAsync(at, fleetNow).ConfigureAwait(false);
         Interlocked.Increment(ref _wakes);
-        return DeviceWakeResult.FromJson(json);
+        return Result(reply);
     }
 
     public Task BatchCompletedAsync(DateTimeOffset fleetNow, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -28,11 +30,24 @@ public sealed class GrainDeviceHost(IGrainFactory grains, string runId) : IFleet
     public async Task<DeviceWakeResult> FinishAsync(int index, DateTimeOffset end, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return DeviceWakeResult.FromJson(await Grain(index).FinishAsync(end).ConfigureAwait(false));
+        var reply = await Grain(index).FinishAsync(end).ConfigureAwait(false);
+        Interlocked.Increment(ref _wakes);
+        return Result(reply);
     }
 
-    /// <summary>Every wake writes the device's grain state once: saves = wakes; loads are the cluster's business.</summary>
-    public DeviceHostFigures Figures() => new(0, Interlocked.Read(ref _wakes), 0);
+    /// <summary>Grain calls so far: one per wake, one per finished device.</summary>
+    public long Wakes => Interlocked.Read(ref _wakes);
+
+    /// <summary>Loads: wakes that restored their device from grain storage; saves: wakes that wrote it. Writes on
+    /// deactivation happen outside any call: the silos count them (<see cref="GrainStateFigures"/>).</summary>
+    public DeviceHostFigures Figures() => new(Interlocked.Read(ref _loads), Interlocked.Read(ref _saves), 0);
+
+    private DeviceWakeResult Result(DeviceWakeReply reply)
+    {
+        if (reply.Restored) Interlocked.Increment(ref _loads);
+        if (reply.Written) Interlocked.Increment(ref _saves);
+        return DeviceWakeResult.FromJson(reply.Result);
+    }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 }

@@ -143,7 +143,7 @@ internal static class Seed
         return json!["rotation"]!["result"]!.GetValue<string>();
     }
 
-    private static async Task<string> Token(HttpClient http, string user)
+    public static async Task<string> Token(HttpClient http, string user)
     {
         var form = new Dictionary<string, string> { ["grant_type"] = "password", ["username"] = user, ["password"] = LapsCsp.Server.Identity.TenantConfig.DemoSecret };
         using var content = new FormUrlEncodedContent(form);

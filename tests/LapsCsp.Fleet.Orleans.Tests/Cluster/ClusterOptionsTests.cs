@@ -39,6 +39,16 @@ public class ClusterOptionsTests
     }
 
     [Test]
+    public void Device_grains_write_on_change_unless_told_otherwise_and_an_undefined_policy_is_refused()
+    {
+        FleetClusterOptions.Parse("redis:r:6379").StateWrites.Should().Be(GrainStateWrites.OnChange);
+        default(GrainStateWrites).Should().Be(GrainStateWrites.OnChange);
+
+        new FleetClusterOptions { StateWrites = (GrainStateWrites)7 }.Validate().Should().ContainSingle()
+            .Which.Should().Contain("StateWrites");
+    }
+
+    [Test]
     public void The_run_spec_carries_every_option_that_decides_what_a_device_does_through_JSON()
     {
         var options = OrleansFleetKit.Faulty(devices: 7, days: 2.5, seed: 42) with

@@ -29,21 +29,32 @@ public class MultiSiloFleetTests
         loaded.Sum().Should().Be(40);
     }
 
-    [Test]
-    public async Task Device_grains_deactivated_in_the_middle_of_a_run_continue_from_their_saved_state_with_the_same_history()
+    [TestCase(GrainStateWrites.OnChange, TestName = "Device_grains_deactivated_in_the_middle_of_a_run_continue_from_their_saved_state_with_the_same_history")]
+    [TestCase(GrainStateWrites.EveryWake, TestName = "Device_grains_writing_after_every_wake_deactivated_in_the_middle_of_a_run_continue_with_the_same_history")]
+    [TestCase(GrainStateWrites.OnDeactivation, TestName = "Device_grains_writing_only_on_deactivation_deactivated_in_the_middle_of_a_run_continue_with_the_same_history")]
+    public async Task Deactivated_in_the_middle_of_a_run(GrainStateWrites writes)
     {
         var options = OrleansFleetKit.Faulty(devices: 16, days: 6, seed: 5);
         var expected = await OrleansFleetKit.SingleProcessAsync(options);
 
         var (environment, server, _) = OrleansFleetKit.Shared(options);
-        await using var cluster = await OrleansFleetKit.ClusterAsync(2, environment);
+        await using var cluster = await OrleansFleetKit.ClusterAsync(2, environment, writes);
         var grains = new GrainDeviceHost(cluster.Client, "run-deactivating");
         await grains.StartAsync(options);
-        var host = new DeactivatingHost(grains, cluster, options.Start + TimeSpan.FromDays(3), options.Devices);
+        var deactivated = 0;
+        var host = new ObservingDeviceHost(grains)
+        {
+            AfterBatch = async (fleetNow, _) =>
+            {
+                if (deactivated > 0 || fleetNow < options.Start + TimeSpan.FromDays(3)) return;
+                for (var i = 0; i < options.Devices; i++) await cluster.DeactivateAsync(grains.Grain(i));
+                deactivated = options.Devices;
+            },
+        };
         using var runner = new FleetRunner(options, host, OrleansFleetKit.ServerName(server));
         var report = await runner.RunAsync();
 
-        host.Deactivated.Should().Be(options.Devices);
+        deactivated.Should().Be(options.Devices);
         cluster.Silos.Sum(s => Runs(cluster, s).DevicesRestored).Should().BeGreaterThanOrEqualTo(options.Devices - report.DevicesByState.GetValueOrDefault("silent") - report.DevicesByState.GetValueOrDefault("unenrolled"),
             "every device still enrolled woke again from its saved state");
         report.ToDeterministicJson().Should().Be(expected.ToDeterministicJson());
@@ -54,27 +65,4 @@ public class MultiSiloFleetTests
 
     private static FleetSiloRuns Runs(InProcessTestCluster cluster, InProcessSiloHandle silo) =>
         cluster.GetSiloServiceProvider(silo.SiloAddress).GetRequiredService<FleetSiloRuns>();
-
-    /// <summary>Passes wakes to the grains and, at the first batch after <paramref name="at"/>, deactivates every device grain.</summary>
-    private sealed class DeactivatingHost(GrainDeviceHost inner, InProcessTestCluster cluster, DateTimeOffset at, int devices) : IFleetDeviceHost
-    {
-        public int Deactivated { get; private set; }
-
-        public Task<DeviceWakeResult> WakeAsync(int index, DateTimeOffset wake, DateTimeOffset fleetNow, CancellationToken cancellationToken) =>
-            inner.WakeAsync(index, wake, fleetNow, cancellationToken);
-
-        public async Task BatchCompletedAsync(DateTimeOffset fleetNow, CancellationToken cancellationToken)
-        {
-            if (Deactivated > 0 || fleetNow < at) return;
-            for (var i = 0; i < devices; i++) await cluster.DeactivateAsync(inner.Grain(i));
-            Deactivated = devices;
-        }
-
-        public Task<DeviceWakeResult> FinishAsync(int index, DateTimeOffset end, CancellationToken cancellationToken) =>
-            inner.FinishAsync(index, end, cancellationToken);
-
-        public DeviceHostFigures Figures() => inner.Figures();
-
-        public ValueTask DisposeAsync() => inner.DisposeAsync();
-    }
 }

@@ -3,6 +3,8 @@ using LapsCsp.Fleet.Reporting;
 using LapsCsp.Fleet.Runner;
 using LapsCsp.Fleet.Scheduling;
 using LapsCsp.Fleet.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
 using Orleans.TestingHost;
 
 namespace LapsCsp.Fleet.Orleans.Tests.Support;
@@ -53,10 +55,24 @@ internal static class OrleansFleetKit
         return (new SharedFleetSiloEnvironment(resources), server, clock);
     }
 
-    public static async Task<InProcessTestCluster> ClusterAsync(int silos, IFleetSiloEnvironment environment)
+    /// <summary>A cluster of <paramref name="silos"/> silos whose device grains write as <paramref name="writes"/> says;
+    /// with a <paramref name="log"/>, through a <see cref="CountingGrainStorage"/> over in-memory storage.</summary>
+    public static async Task<InProcessTestCluster> ClusterAsync(int silos, IFleetSiloEnvironment environment,
+        GrainStateWrites writes = GrainStateWrites.OnChange, GrainWriteLog? log = null)
     {
         var builder = new InProcessTestClusterBuilder((short)silos);
-        builder.ConfigureSilo((_, silo) => silo.AddFleetDevices(environment));
+        builder.ConfigureSilo((_, silo) =>
+        {
+            if (log is not null)
+            {
+                const string inner = "fleet-devices-inner";
+                silo.AddMemoryGrainStorage(inner);
+                silo.Services.AddKeyedSingleton<IGrainStorage>(FleetGrainStorage.Name,
+                    (services, _) => new CountingGrainStorage(services.GetRequiredKeyedService<IGrainStorage>(inner), log));
+            }
+
+            silo.AddFleetDevices(environment, memoryStorage: log is null, writes);
+        });
         var cluster = builder.Build();
         await cluster.DeployAsync();
         return cluster;
