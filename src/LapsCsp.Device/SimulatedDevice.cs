@@ -79,7 +79,8 @@ public sealed record DeviceOptions
     /// default <see cref="DeviceHardware.For"/> of <see cref="DeviceId"/>.</summary>
     public DeviceHardware? Hardware { get; init; }
 
-    /// <summary>The DevInfo/DevDetail values of this device: identity, OS build and edition of <see cref="Context"/>, hardware.</summary>
+    /// <summary>The DevInfo/DevDetail values of this device as built: identity, OS build and edition of <see cref="Context"/>,
+    /// hardware (after a DNSComputerName rename the device answers with its renamed identity).</summary>
     public DeviceDescription Description => DeviceDescription.For(Identity, Context, Hardware ?? DeviceHardware.For(DeviceId));
 
     public DeviceIdentity Identity => new(
