@@ -111,6 +111,73 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
         }
     }
 
+    /// <summary>Renames the computer object of a device: its <c>sAMAccountName</c> becomes <paramref name="samAccountName"/>
+    /// (a trailing <c>$</c> is added if it has none) and, with it, its CN and <c>distinguishedName</c>. Every <c>msLAPS-*</c>
+    /// attribute stays as it is: the clear or encrypted password, the encrypted history, the expiry and the password version
+    /// (the encrypted blobs are bound to their encryption principal, not to the computer's name, MS-ADA2 §2.66). Returns
+    /// false when the domain has no computer for <paramref name="deviceId"/>, or when another computer already has that
+    /// name (a sAMAccountName is unique in its domain); then nothing changes.</summary>
+    /// <remarks>
+    /// <para>A domain-joined computer that is renamed has its account in the domain renamed with it (NetRenameMachineInDomain:
+    /// "Changes the name of a computer in a domain"): the sAMAccountName becomes the new NetBIOS name plus <c>$</c>, and the
+    /// object's CN follows it. The emulated CN is the sAMAccountName without <c>$</c>, so the CN and the distinguishedName
+    /// follow by construction. <c>dNSHostName</c> is not modelled by this domain, so there is none to change.</para>
+    /// <para>Audit: the domain audits the changes it makes to a computer object (as it does for an administrator's move of
+    /// the expiry), so a rename adds one entry, <see cref="LapsAuditActivities.RenameComputer"/>, naming the renamed object
+    /// and the old and new sAMAccountName. Earlier entries keep the name the object had then. A rename to the name the
+    /// object already has (same case) changes nothing and records nothing.</para>
+    /// </remarks>
+    /// <param name="actor">Who renamed it (<c>DOMAIN\name</c>); null: the computer itself, as when a device renames itself
+    /// at its reboot.</param>
+    public bool RenameComputer(string deviceId, string samAccountName, string? actor = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(deviceId);
+        ArgumentException.ThrowIfNullOrWhiteSpace(samAccountName);
+        var sam = samAccountName.EndsWith('$') ? samAccountName : samAccountName + "$";
+        lock (_lock)
+        {
+            if (!_computers.TryGetValue(deviceId, out var computer)) return false;
+            if (string.Equals(computer.SamAccountName, sam, StringComparison.Ordinal)) return true;
+            if (_computers.Values.Any(c => !ReferenceEquals(c, computer) && string.Equals(c.SamAccountName, sam, StringComparison.OrdinalIgnoreCase)))
+            {
+                return false;
+            }
+
+            var oldSam = computer.SamAccountName;
+            var oldDistinguishedName = computer.DistinguishedName(this);
+            computer.SamAccountName = sam;
+            _audit.Add(NewAudit(
+                LapsAuditActivities.RenameComputer,
+                DirectoryAuditRecord.Success,
+                actor is null ? AuditInitiator.ForDevice(computer.DeviceId, sam) : AuditInitiator.ForUser(actor),
+                computer,
+                [
+                    new AuditKeyValue("Attribute", LapsAttributeNames.SamAccountName),
+                    new AuditKeyValue("OldValue", oldSam),
+                    new AuditKeyValue("NewValue", sam),
+                    new AuditKeyValue("OldDistinguishedName", oldDistinguishedName),
+                ]));
+            return true;
+        }
+    }
+
+    /// <summary>The computer whose sAMAccountName is <paramref name="samAccountName"/> (with or without the trailing <c>$</c>,
+    /// ignoring case as AD compares it), or <c>null</c>. Should several computers share a name (<see cref="AddComputer"/> does
+    /// not check), the one with the lowest device id is returned.</summary>
+    public AdComputerAttributes? FindComputer(string samAccountName)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(samAccountName);
+        var sam = samAccountName.EndsWith('$') ? samAccountName : samAccountName + "$";
+        lock (_lock)
+        {
+            return _computers.Values
+                .Where(c => string.Equals(c.SamAccountName, sam, StringComparison.OrdinalIgnoreCase))
+                .OrderBy(c => c.DeviceId, StringComparer.Ordinal)
+                .Select(ToAttributes)
+                .FirstOrDefault();
+        }
+    }
+
     public async Task<BackupOutcome> BackupAsync(PasswordBackup backup, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(backup);
@@ -542,7 +609,7 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
     {
         public string DeviceId { get; } = deviceId;
 
-        public string SamAccountName { get; } = samAccountName;
+        public string SamAccountName { get; set; } = samAccountName;
 
         public long? PasswordExpirationTime { get; set; }
 

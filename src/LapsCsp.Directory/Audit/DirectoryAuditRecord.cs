@@ -64,6 +64,10 @@ public static class LapsAuditActivities
     public const string UpdatePassword = "Update device local administrator password";
     public const string RecoverPassword = "Recover device local administrator password";
     public const string UpdateExpirationTime = "Update device local administrator password expiration time";
+
+    /// <summary>An AD computer object was renamed (its sAMAccountName, CN and distinguishedName); ours, like the expiration
+    /// activity: Windows logs the change as event 4742 "A computer account was changed" (SAM Account Name).</summary>
+    public const string RenameComputer = "Rename computer";
     public const string DeviceCategory = "Device";
     public const string EntraService = "Device Registration Service";
     public const string ActiveDirectoryService = "Active Directory Domain Services";
