@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LapsCsp.Device.Accounts;
@@ -128,9 +127,9 @@ public sealed record DeviceOptions
 /// (<see cref="PendingComputerName"/>); the next reboot (<see cref="Reboot"/>, or the post-authentication Reboot action)
 /// makes it the device's name: <see cref="Identity"/> (DNS host name, and the NetBIOS name derived from it, see
 /// <see cref="DeviceIdentity.Renamed"/>), the DevInfo/DevDetail answers, the Computer of new events, the names backups carry,
-/// the Entra device's name (<see cref="EntraIdDirectory.RegisterDevice"/> renames a registered device) and, in the device's
-/// own domain, its computer object's sAMAccountName. <see cref="ActiveDirectoryDomain"/> offers no rename, so a shared domain
-/// keeps the old sAMAccountName (backups still reach the object: it is keyed by device id).</para>
+/// the Entra device's name (<see cref="EntraIdDirectory.RegisterDevice"/> renames a registered device) and the computer
+/// object's sAMAccountName (<see cref="ActiveDirectoryDomain.RenameComputer"/>), in the device's own domain or in a shared
+/// one alike.</para>
 /// </remarks>
 public sealed class SimulatedDevice : IDisposable
 {
@@ -199,6 +198,11 @@ public sealed class SimulatedDevice : IDisposable
 
     /// <summary>The DNS host name a DNSComputerName Replace set for the next reboot, or null.</summary>
     public string? PendingComputerName => _rename.Pending;
+
+    /// <summary>The device's rename state: where a DNSComputerName Replace puts the pending name and what the next reboot
+    /// applies. A host that answers <c>./DevDetail</c> itself (the fleet's DM client) passes it to its own
+    /// <see cref="DeviceInformationNodes"/>, so that its Replace is the one this device's reboot applies.</summary>
+    public ComputerRename ComputerRename => _rename;
 
     public DmTree Tree { get; }
 
@@ -299,13 +303,16 @@ public sealed class SimulatedDevice : IDisposable
         UseIdentity(renamed);
 
         // The directories learn the name as the device joined them: Entra by its host name (RegisterDevice renames a device
-        // that is registered; one that is not is not joined here), the device's own domain by the NetBIOS name.
+        // that is registered; one that is not is not joined here), the domain — the device's own or a shared one — by the
+        // NetBIOS name as sAMAccountName (RenameComputer keeps the LAPS attributes; it changes nothing when the domain has
+        // no object for the device, or when another computer holds the name, and the device then keeps backing up to its
+        // object, keyed by device id).
         if (renamed.HasEntraDeviceIdentity && EntraId is { } tenant && tenant.IsRegistered(renamed.EntraDeviceId))
         {
             tenant.RegisterDevice(renamed.EntraDeviceId, renamed.HostName);
         }
 
-        if (renamed.IsDomainJoined) _private?.RenameComputer(renamed);
+        if (renamed.IsDomainJoined) ActiveDirectory?.RenameComputer(renamed.DeviceId, renamed.DeviceName);
     }
 
     /// <summary>Everything on the device that names it follows <paramref name="identity"/>.</summary>
@@ -407,26 +414,6 @@ public sealed class SimulatedDevice : IDisposable
             if (entraId is not null) EntraId = EntraIdDirectory.FromSnapshot(entraId, _time, EntraId.Faults);
             if (domain is not null) Domain = ActiveDirectoryDomain.FromSnapshot(domain, _time, Domain.Faults);
             Join();
-        }
-
-        /// <summary>The computer object takes the renamed device's NetBIOS name as sAMAccountName. ActiveDirectoryDomain has no
-        /// rename, so the domain is rebuilt from its own snapshot (everything: LAPS attributes, KDS keys, audit) with that one
-        /// attribute changed, the way <see cref="Restore"/> swaps instances. A backup attempt running against the old
-        /// instance at that moment is lost, as a reboot interrupts it on Windows; the engine's retry runs against the new one.</summary>
-        public void RenameComputer(DeviceIdentity identity)
-        {
-            var sam = identity.DeviceName + "$";
-            var snapshot = Domain.Snapshot();
-            if (!snapshot.Computers.Any(c => string.Equals(c.DeviceId, identity.DeviceId, StringComparison.OrdinalIgnoreCase)
-                                             && !string.Equals(c.SamAccountName, sam, StringComparison.Ordinal)))
-            {
-                return;
-            }
-
-            var computers = snapshot.Computers
-                .Select(c => string.Equals(c.DeviceId, identity.DeviceId, StringComparison.OrdinalIgnoreCase) ? c with { SamAccountName = sam } : c)
-                .ToImmutableArray();
-            Domain = ActiveDirectoryDomain.FromSnapshot(snapshot with { Computers = computers }, _time, Domain.Faults);
         }
 
         private void Join()

@@ -1,4 +1,5 @@
 using LapsCsp.Device.Events;
+using LapsCsp.Directory.Audit;
 using LapsCsp.Device.Identity;
 using LapsCsp.SyncML.Messages;
 using Microsoft.Extensions.Time.Testing;
@@ -93,20 +94,83 @@ public sealed class ComputerRenameTests
     }
 
     [Test]
-    public void In_shared_directories_the_Entra_device_is_renamed_and_the_AD_object_keeps_its_name_as_the_domain_offers_no_rename()
+    public void In_shared_directories_the_Entra_device_and_the_AD_computer_object_are_renamed_and_keep_their_passwords()
     {
         using var world = new LapsWorld();
         var device = world.NewDevice(new DeviceOptions { DeviceName = "DESKTOP-OLD", PasswordSeed = 42 });
         device.UseAd();
+        var before = world.Domain.GetAttributes(device.Identity.DeviceId)!;
+        var beforePassword = world.AdPassword(device);
 
         RenameAndReboot(device);
+
+        var netBios = device.Identity.DeviceName;
+        var after = world.Domain.GetAttributes(device.Identity.DeviceId)!;
+        after.SamAccountName.Should().Be(netBios + "$");
+        after.DistinguishedName.Should().Be($"CN={netBios},CN=Computers,DC=contoso,DC=com");
+        after.EncryptedPassword.Should().Equal(before.EncryptedPassword);
+        after.CurrentPasswordVersion.Should().Be(before.CurrentPasswordVersion);
+        world.AdPassword(device).Should().Be(beforePassword, "the encrypted password still decrypts on the renamed object");
+        world.Domain.FindComputer(netBios)!.DeviceId.Should().Be(device.Identity.DeviceId);
+        world.Domain.FindComputer("DESKTOP-OLD").Should().BeNull();
+        var rename = world.Domain.AuditLog.Should().ContainSingle(r => r.ActivityDisplayName == LapsAuditActivities.RenameComputer).Subject;
+        rename.InitiatedBy.App!.DisplayName.Should().Be(netBios + "$", "the computer renames its own account at its reboot");
+        rename.AdditionalDetails.Should().Contain(new AuditKeyValue("OldValue", "DESKTOP-OLD$"));
+
         Reset(device);
+        world.AdPassword(device).Should().Be(device.ManagedPassword(), "the reset after the rename was backed up to the renamed object");
         device.UseEntra();
 
         world.EntraId.Get(device.Identity.EntraDeviceId)!.DeviceName.Should().Be(device.Identity.HostName);
+    }
+
+    [Test]
+    public void In_a_shared_domain_a_name_another_computer_holds_leaves_the_object_as_it_was_and_backups_still_reach_it()
+    {
+        using var world = new LapsWorld();
+        var device = world.NewDevice(new DeviceOptions { DeviceName = "DESKTOP-OLD", PasswordSeed = 42 });
+        device.UseAd();
+        device.Apply(Packages.Of(Rename("Finance-Laptop-%RAND:3%"))).Codes().Should().Equal(200);
+        world.Domain.AddComputer("another-device", "FINANCE-LAPTOP-");
+
+        device.Reboot();
+        Reset(device);
+
+        device.Identity.DeviceName.Should().Be("FINANCE-LAPTOP-", "the device itself is renamed");
+        world.Domain.GetAttributes(device.Identity.DeviceId)!.SamAccountName.Should().Be("DESKTOP-OLD$", "a sAMAccountName is unique in the domain");
+        world.Domain.FindComputer("FINANCE-LAPTOP-")!.DeviceId.Should().Be("another-device");
+        world.AdPassword(device).Should().Be(device.ManagedPassword(), "the object is keyed by device id");
+        world.Domain.AuditLog.Should().NotContain(r => r.ActivityDisplayName == LapsAuditActivities.RenameComputer);
+    }
+
+    [Test]
+    public void The_devices_own_domain_is_renamed_in_place_with_its_audit_and_KDS_keys()
+    {
+        using var device = new SimulatedDevice(new DeviceOptions { DeviceName = "DESKTOP-OLD", PasswordSeed = 4 }, new FakeTimeProvider(LapsWorld.Start));
+        device.UseAd();
+        var domain = device.ActiveDirectory!;
+        var audited = domain.AuditLog.Count;
+
+        RenameAndReboot(device);
+
+        device.ActiveDirectory.Should().BeSameAs(domain, "RenameComputer changes the object; the domain is not rebuilt");
+        domain.GetAttributes(device.Identity.DeviceId)!.SamAccountName.Should().Be(device.Identity.DeviceName + "$");
+        domain.AuditLog.Should().HaveCount(audited + 1);
+        domain.AuditLog[^1].ActivityDisplayName.Should().Be(LapsAuditActivities.RenameComputer);
+        domain.Decrypt(device.Identity.DeviceId, "CONTOSO\\Administrator")!.Password.Should().Be(device.ManagedPassword());
+    }
+
+    [Test]
+    public void An_Entra_joined_device_has_no_computer_object_to_rename()
+    {
+        using var world = new LapsWorld();
+        var device = world.NewDevice(new DeviceOptions { DeviceName = "DESKTOP-OLD", JoinType = JoinType.EntraJoined });
+        world.Domain.AddComputer(device.Identity.DeviceId, "DESKTOP-OLD");
+
+        RenameAndReboot(device, "KIOSK-9");
+
         world.Domain.GetAttributes(device.Identity.DeviceId)!.SamAccountName.Should().Be("DESKTOP-OLD$",
-            "ActiveDirectoryDomain has no rename; the backup still reaches the object, keyed by device id");
-        world.AdPassword(device).Should().NotBeNull();
+            "only a domain-joined (hybrid) device renames its account in the domain");
     }
 
     [Test]
