@@ -13,6 +13,9 @@ public class CspPathTests
     [TestCase("./User/Vendor/MSFT/Policy", "./User/Vendor/MSFT/Policy", TestName = "User prefix is kept")]
     [TestCase("./Device", "./Device", TestName = "The root alone has no trailing slash")]
     [TestCase("./user", "./User", TestName = "The User root alone is canonical")]
+    [TestCase(".", "./Device", TestName = "The dot alone is the device root")]
+    [TestCase("Vendor/MSFT/LAPS", "./Device/Vendor/MSFT/LAPS", TestName = "A relative URI addresses the device")]
+    [TestCase("./Devices/Vendor", "./Device/Devices/Vendor", TestName = "Only the whole word Device is the scope")]
     public void Parse_gives_canonical_form(string uri, string canonical)
     {
         CspPath.Parse(uri).ToString().Should().Be(canonical);
@@ -24,6 +27,9 @@ public class CspPathTests
     [TestCase("./Device/Vendor/%FF", TestName = "Percent encoded bytes must be UTF-8")]
     [TestCase("./Device/Vendor/*", TestName = "Star alone is not a node name")]
     [TestCase("", TestName = "Empty URI is refused")]
+    [TestCase("./Device/", TestName = "A trailing slash after the scope alone is refused")]
+    [TestCase("./Device/Vendor/./MSFT", TestName = "A dot segment is refused")]
+    [TestCase("?prop=ACL", TestName = "A query without a path is refused")]
     public void TryParse_refuses_bad_uris(string uri)
     {
         CspPath.TryParse(uri, out _, out var error).Should().BeFalse();

@@ -103,36 +103,48 @@ public readonly struct CspPath : IEquatable<CspPath>
             return false;
         }
 
-        var raw = uri.Split('/');
+        // Segments are sliced out of the URI one by one: only the node names become strings (no '.', no scope word,
+        // no array of pieces), into a builder of the exact capacity.
+        var pieces = uri.AsSpan().Count('/') + 1;
+        var position = 0;
+        var first = NextPiece(uri, ref position);
         var start = 0;
-        if (raw[0] == ".")
+        if (first is ".")
         {
             start = 1;
         }
-        else if (raw[0].Length == 0)
+        else if (first.IsEmpty)
         {
             error = "the URI has an empty first segment";
             return false;
         }
 
         var scope = CspScope.Device;
-        if (raw.Length > start && string.Equals(raw[start], "Device", StringComparison.OrdinalIgnoreCase) && start == 1)
+        var resume = position;
+        if (start == 1 && pieces > 1)
         {
-            start++;
-        }
-        else if (raw.Length > start && string.Equals(raw[start], "User", StringComparison.OrdinalIgnoreCase) && start == 1)
-        {
-            scope = CspScope.User;
-            start++;
+            var second = NextPiece(uri, ref position);
+            if (second.Equals("Device", StringComparison.OrdinalIgnoreCase))
+            {
+                start = 2;
+                resume = position;
+            }
+            else if (second.Equals("User", StringComparison.OrdinalIgnoreCase))
+            {
+                scope = CspScope.User;
+                start = 2;
+                resume = position;
+            }
         }
 
-        var builder = ImmutableArray.CreateBuilder<string>(Math.Max(0, raw.Length - start));
-        for (var i = start; i < raw.Length; i++)
+        position = start == 0 ? 0 : resume;
+        var builder = ImmutableArray.CreateBuilder<string>(Math.Max(0, pieces - start));
+        for (var i = start; i < pieces; i++)
         {
-            var segment = raw[i];
-            if (segment.Length == 0)
+            var piece = NextPiece(uri, ref position);
+            if (piece.IsEmpty)
             {
-                if (i == raw.Length - 1 && i > start)
+                if (i == pieces - 1 && i > start)
                 {
                     break; // one trailing slash is tolerated: ./Device/Vendor/MSFT/LAPS/
                 }
@@ -141,12 +153,12 @@ public readonly struct CspPath : IEquatable<CspPath>
                 return false;
             }
 
-            if (!TryDecode(segment, out var decoded, out error))
+            if (!TryDecode(piece.ToString(), out var decoded, out error))
             {
                 return false;
             }
 
-            if (decoded == "*" || decoded == "." || decoded == "..")
+            if (decoded is "*" or "." or "..")
             {
                 error = $"'{decoded}' is not a node name";
                 return false;
@@ -161,8 +173,18 @@ public readonly struct CspPath : IEquatable<CspPath>
             builder.Add(decoded);
         }
 
-        path = new CspPath(scope, builder.ToImmutable(), query);
+        path = new CspPath(scope, builder.Count == builder.Capacity ? builder.MoveToImmutable() : builder.ToImmutable(), query);
         return true;
+    }
+
+    /// <summary>The text from <paramref name="position"/> to the next '/' (or the end); moves past that '/'.</summary>
+    private static ReadOnlySpan<char> NextPiece(string uri, ref int position)
+    {
+        var rest = uri.AsSpan(Math.Min(position, uri.Length));
+        var slash = rest.IndexOf('/');
+        var piece = slash < 0 ? rest : rest[..slash];
+        position += piece.Length + 1;
+        return piece;
     }
 
     private static bool TryDecode(string segment, out string decoded, out string? error)
