@@ -27,6 +27,8 @@ internal static class DeviceEndpoints
         group.MapGet("/", List).WithSummary("List registered devices");
         group.MapGet("/{deviceId}", Get).WithSummary("A device: registration and LAPS state");
         group.MapDelete("/{deviceId}", Delete).WithSummary("Delete a device (its Entra LAPS credential goes with it)");
+        group.MapPost("/{deviceId}/reboot", Reboot)
+            .WithSummary("Reboot the device: sessions end, a pending DNSComputerName rename takes effect; the answer is the device");
         group.MapGet("/{deviceId}/events", Events).WithSummary("The device's Microsoft-Windows-LAPS/Operational events, newest first (?id=10005&top=100)");
         group.MapPost("/{deviceId}/syncml", PostSyncML)
             .WithSummary("Post a SyncML DM package to the device; the body of the answer is the device's reply package")
@@ -78,6 +80,14 @@ internal static class DeviceEndpoints
         {
             host.Gate.Release();
         }
+    }
+
+    private static async Task<IResult> Reboot(string deviceId, DeviceRegistry registry, DeviceService devices, CancellationToken ct)
+    {
+        var host = registry.Find(deviceId);
+        if (host is null) return Problems.NotFound($"no device '{deviceId}'");
+        await devices.RebootAsync(host, ct).ConfigureAwait(false);
+        return await Get(deviceId, registry, ct).ConfigureAwait(false);
     }
 
     private static async Task<IResult> Events(string deviceId, int? id, int? top, DeviceRegistry registry, CancellationToken ct)
@@ -144,6 +154,9 @@ internal static class DeviceEndpoints
             ["passwordLastSet"] = a.PasswordLastSet,
         })]);
         node["session"] = new JsonObject { ["open"] = host.Session.Open, ["sessionId"] = host.Session.SessionId };
+
+        // The name a DNSComputerName Replace set for the next reboot (deviceName is the name in effect).
+        if (host.Device.PendingComputerName is { } pending) node["pendingComputerName"] = pending;
         return node;
     }
 

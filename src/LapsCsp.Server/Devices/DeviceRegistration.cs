@@ -21,6 +21,8 @@ internal enum JoinKind
 
 /// <summary>What the server knows about a device besides its simulated state: names, join type, OS and locale.</summary>
 /// <param name="DeviceId">The DM device id (the SyncML Target the harness addresses).</param>
+/// <param name="DeviceName">The computer name: the NetBIOS name given at registration, then, once a DNSComputerName rename
+/// took effect at a reboot, the device's new DNS host name (what DevDetail DeviceName and the Entra device answer).</param>
 /// <param name="EntraDeviceId">The Entra deviceId: the <c>id</c> of its Graph deviceLocalCredentialInfo (digest C.13).</param>
 /// <param name="Edition">The Windows product type number (0x4 Enterprise, 0x30 Pro ...).</param>
 internal sealed record DeviceRegistration(

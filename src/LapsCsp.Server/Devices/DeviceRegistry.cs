@@ -95,14 +95,17 @@ internal sealed class DeviceRegistry : IDisposable
         return host ?? Find(deviceId)!;
     }
 
-    /// <summary>Stores what a message changed: the device (when its snapshot differs from the stored one), its new rotation
-    /// records and the directories, in one transaction shared with concurrent requests (<see cref="CommitQueue"/>). Nothing
-    /// is written, nor serialised, when nothing changed. The caller holds the device's gate.</summary>
+    /// <summary>Stores what a message changed: the device (when its snapshot differs from the stored one), its registration
+    /// (when a rename took effect, see <see cref="HostedDevice.FollowIdentity"/>), its new rotation records and the
+    /// directories, in one transaction shared with concurrent requests (<see cref="CommitQueue"/>). Nothing is written, nor
+    /// serialised, when nothing changed. The caller holds the device's gate.</summary>
     public async Task SaveAsync(HostedDevice host)
     {
+        host.FollowIdentity();
         var fingerprint = host.Fingerprint();
         var deviceChanged = fingerprint != host.SavedFingerprint;
-        if (!deviceChanged && !host.HasUnsavedRotations && !_state.HasUnsavedChanges) return;
+        var registration = host.RegistrationUnsaved ? host.Registration : null;
+        if (!deviceChanged && registration is null && !host.HasUnsavedRotations && !_state.HasUnsavedChanges) return;
         var snapshot = deviceChanged ? host.Device.Snapshot() : null;
         var rotations = 0;
         var version = host.Version;
@@ -111,11 +114,13 @@ internal sealed class DeviceRegistry : IDisposable
         {
             version = host.Version;
             if (snapshot is not null) (version, saved) = SaveDevice(tx, host, snapshot);
+            if (registration is not null) ServerState.SetDocument(tx, RegistrationPrefix + registration.DeviceId, registration);
             rotations = host.SaveRotations(tx);
         }).ConfigureAwait(false);
         host.Version = version;
         (host.SavedEventRecordId, host.StoredEventCount) = saved;
         host.SavedFingerprint = fingerprint;
+        if (ReferenceEquals(registration, host.Registration)) host.RegistrationUnsaved = false;
         host.RotationsSaved(rotations);
     }
 
@@ -194,8 +199,16 @@ internal sealed class DeviceRegistry : IDisposable
             Context = registration.Context,
             EventLogCapacity = _eventLogCapacity,
         };
-        var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
         var stored = _state.Store.LoadDeviceRecord(registration.DeviceId);
+
+        // A device renamed by DNSComputerName is rebuilt with the names its snapshot recorded (the NetBIOS name and the DNS
+        // host name); its registration holds the host name only.
+        if (stored?.Snapshot.Identity is { DnsHostName: not null } renamed)
+        {
+            options = options with { DeviceName = renamed.DeviceName, DnsHostName = renamed.DnsHostName };
+        }
+
+        var device = new SimulatedDevice(options, _state.Time, LapsDirectories.Of(_state.Entra, _state.ActiveDirectory));
         long savedRecordId = 0, storedCount = 0;
         if (stored is not null)
         {

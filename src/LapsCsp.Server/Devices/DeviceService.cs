@@ -31,6 +31,26 @@ internal sealed class DeviceService(DeviceRegistry registry, ILogger<DeviceServi
         }
     }
 
+    /// <summary>Reboots the device, as an administrator restarting the PC: its logon sessions and processes end, a pending
+    /// DNSComputerName rename takes effect (DevDetail CSP: "The server must explicitly reboot the device for this value to
+    /// take effect") and the registration follows the new name; an open DM session ends with the restart. Stores the result.</summary>
+    public async Task RebootAsync(HostedDevice host, CancellationToken ct)
+    {
+        await host.Gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var before = host.Registration.DeviceName;
+            host.Device.Reboot();
+            host.Session.Reset();
+            await registry.SaveAsync(host).ConfigureAwait(false);
+            logger.LogInformation("Device {DeviceId} rebooted (name {Before} -> {After})", host.Registration.DeviceId, before, host.Registration.DeviceName);
+        }
+        finally
+        {
+            host.Gate.Release();
+        }
+    }
+
     /// <summary>Runs the LAPS work due on the device by the clock (hourly cycles, post-authentication deadlines) and stores
     /// what it changed; returns the rotations that finished.</summary>
     public async Task<IReadOnlyList<RotationRecord>> RunDueWorkAsync(HostedDevice host, CancellationToken ct)

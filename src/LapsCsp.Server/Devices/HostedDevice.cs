@@ -59,9 +59,11 @@ internal sealed partial class HostedDevice : IDisposable
     private string? _requestedBy;
     private Attempt? _attempt;
 
+    private DeviceRegistration _registration;
+
     internal HostedDevice(DeviceRegistration registration, SimulatedDevice device, ServerState state, long version)
     {
-        Registration = registration;
+        _registration = registration;
         Device = device;
         _state = state;
         Version = version;
@@ -69,7 +71,27 @@ internal sealed partial class HostedDevice : IDisposable
         Device.Backend.PasswordRotated += OnRotated;
     }
 
-    public DeviceRegistration Registration { get; }
+    /// <summary>The registration; its <see cref="DeviceRegistration.DeviceName"/> follows the device's name after a rename
+    /// took effect (<see cref="FollowIdentity"/>).</summary>
+    public DeviceRegistration Registration => Volatile.Read(ref _registration);
+
+    /// <summary>The registration changed since it was last stored (a rename took effect).</summary>
+    internal bool RegistrationUnsaved { get; set; }
+
+    /// <summary>After a reboot applied a DNSComputerName rename (DevDetail CSP: the new name takes effect at the next reboot),
+    /// the registration takes the device's new DNS host name, the name listings show (as DevDetail DeviceName and the Entra
+    /// device now answer it). The reboot also renamed the device in the shared tenant and domain, so the directories are
+    /// marked changed. Returns true when the registration changed; the caller holds <see cref="Gate"/> and stores it.</summary>
+    internal bool FollowIdentity()
+    {
+        if (Device.Identity.DnsHostName is not { } name) return false;
+        var registration = Registration;
+        if (string.Equals(registration.DeviceName, name, StringComparison.Ordinal)) return false;
+        Volatile.Write(ref _registration, registration with { DeviceName = name });
+        RegistrationUnsaved = true;
+        _state.MarkChanged();
+        return true;
+    }
 
     public SimulatedDevice Device { get; }
 
@@ -92,9 +114,17 @@ internal sealed partial class HostedDevice : IDisposable
 
     /// <summary>What changes whenever the device's saved state can change: the tree (an immutable state, replaced by every
     /// commit), the LAPS local state (an immutable record, replaced by every change), the event count and the reset status.
-    /// Accounts change only through the tree (Accounts CSP) or LAPS (which logs and changes its state).</summary>
+    /// Accounts change only through the tree (Accounts CSP) or LAPS (which logs and changes its state). A DNSComputerName
+    /// Replace changes none of these (DevDetail is not in the tree): the pending name and the number of rename requests
+    /// count too, and a reboot's count and identity (an immutable record, replaced by the rename).</summary>
     internal DeviceFingerprint Fingerprint() => new(Device.Tree.State, Device.LapsState, Device.Events.TotalWritten,
-        Device.Backend.ResetPasswordStatus, Device.Backend.ResetPending);
+        Device.Backend.ResetPasswordStatus, Device.Backend.ResetPending)
+    {
+        Identity = Device.Identity,
+        PendingComputerName = Device.PendingComputerName,
+        RenameRequests = Device.ComputerRename.Requests,
+        Reboots = Device.LogonSessions.RebootCount,
+    };
 
     public string? PolicyValue(string name) => Device.Tree.State.ValueOf(s_policies.Child(name));
 
@@ -244,9 +274,19 @@ internal sealed partial class HostedDevice : IDisposable
 
     internal sealed record DeviceFingerprint(object Tree, object Laps, long Events, int ResetStatus, bool ResetPending)
     {
+        public object? Identity { get; init; }
+
+        public string? PendingComputerName { get; init; }
+
+        public int RenameRequests { get; init; }
+
+        public int Reboots { get; init; }
+
         // Reference equality on the immutable states: equal references mean nothing changed.
         public bool Equals(DeviceFingerprint? other) => other is not null && ReferenceEquals(Tree, other.Tree) && ReferenceEquals(Laps, other.Laps)
-            && Events == other.Events && ResetStatus == other.ResetStatus && ResetPending == other.ResetPending;
+            && Events == other.Events && ResetStatus == other.ResetStatus && ResetPending == other.ResetPending
+            && ReferenceEquals(Identity, other.Identity) && string.Equals(PendingComputerName, other.PendingComputerName, StringComparison.Ordinal)
+            && RenameRequests == other.RenameRequests && Reboots == other.Reboots;
 
         public override int GetHashCode() => HashCode.Combine(Events, ResetStatus);
     }
