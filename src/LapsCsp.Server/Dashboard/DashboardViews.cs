@@ -31,7 +31,14 @@ internal sealed class DashboardViews(IEnumerable<IDashboardSource> sources, Time
 
         public DashboardView View(DateTimeOffset now, TimeProvider time)
         {
-            if (source.SnapshotInterval is not { } interval) return DashboardView.Build(source, now);
+            if (source.SnapshotInterval is not { } interval)
+            {
+                // Walked for every answer; the last view only lends its order.
+                var live = DashboardView.Build(source, now, Volatile.Read(ref _view));
+                Volatile.Write(ref _view, live);
+                return live;
+            }
+
             var view = Volatile.Read(ref _view);
             if (Fresh(view, now, interval)) return view!;
             lock (_gate)
@@ -40,7 +47,7 @@ internal sealed class DashboardViews(IEnumerable<IDashboardSource> sources, Time
                 now = time.GetUtcNow();
                 view = _view;
                 if (Fresh(view, now, interval)) return view!;
-                view = DashboardView.Build(source, now);
+                view = DashboardView.Build(source, now, view);
                 Volatile.Write(ref _view, view);
                 return view;
             }

@@ -11,16 +11,18 @@ namespace LapsCsp.Server.Mdm;
 /// embedded fleet), their LAPS event log.</summary>
 /// <remarks>
 /// <para>Cost (a fleet enrolls 100,000 devices): the dashboard walks this source at most once per
-/// <see cref="DashboardOptions.SnapshotInterval"/> (<see cref="SnapshotInterval"/>), and one device's detail reads that
-/// device only. A device record is immutable and replaced on every change, so what the dashboard derives from its commands
-/// (LAPS state, pending commands, Statuses) is kept per record and derived again only for a record that changed. The audit
-/// logs only grow: the entries seen are indexed by device name once, and a walk reads only the new ones (a directory hands
-/// out a copy of its whole log, so the detail refreshes the index at most once per interval too).</para>
+/// <see cref="DashboardOptions.SnapshotInterval"/> (<see cref="SnapshotInterval"/>), in one pass over the records
+/// (<see cref="Read"/>), and one device's detail reads that device only. A device record is immutable and replaced on every
+/// change, so what the dashboard derives from its commands (LAPS state, pending commands, Statuses) is kept per record and
+/// derived again only for a record that changed. The audit logs only grow: the entries seen are indexed by device name once,
+/// and a walk reads only the new ones (a directory hands out a copy of its whole log, so the detail refreshes the index at
+/// most once per interval too). The managed account is asked of the local device (<see cref="MdmService.LocalDevices"/>)
+/// on every walk: what LAPS manages may change without the server hearing of it.</para>
 /// <para>The audit names a device, not an enrollment: every enrolled device of that name shows the rotation as its last
 /// rotation and in its detail, while <see cref="Rotations()"/> counts each entry once, for the first enrolled device of the
 /// name.</para>
 /// </remarks>
-internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, DashboardOptions options, TimeProvider time) : IDashboardSource
+internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, DashboardOptions options, TimeProvider time) : IDashboardSource, IDashboardViewSource
 {
     public const string SourceName = "enrolled";
 
@@ -32,14 +34,34 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     public IEnumerable<DashboardDevice> Devices()
     {
         _audit.Update();
-        foreach (var record in mdm.Devices()) yield return Row(record);
+        foreach (var record in mdm.Devices()) yield return Row(record, Facts(record));
+    }
+
+    /// <summary>What <see cref="Devices"/>, <see cref="CommandStatuses()"/> and <see cref="Rotations()"/> give, in one walk of
+    /// the records, without a rotation object per audit entry.</summary>
+    public void Read(DashboardViewBuilder view)
+    {
+        _audit.Update();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var record in mdm.Devices())
+        {
+            var facts = Facts(record);
+            view.Device(Row(record, facts));
+            foreach (var status in facts.Statuses) view.Status(status.Time, status.Status);
+            if (record.Enrollment.DeviceName is { } name) names.Add(name);
+        }
+
+        _audit.Visit(entry =>
+        {
+            if (entry.Name is not null && names.Contains(entry.Name)) view.Rotation(entry.Time, entry.Outcome);
+        });
     }
 
     public DashboardDevice? Device(string source, string deviceId)
     {
         if (source != SourceName || mdm.Find(deviceId) is not { } record) return null;
         _audit.UpdateIfOlderThan(options.SnapshotInterval);
-        return Row(record);
+        return Row(record, Facts(record));
     }
 
     public IReadOnlyList<DashboardEvent> Events(string deviceId, int max)
@@ -59,6 +81,7 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     {
         _audit.Update();
         var entries = _audit.All();
+        // The first enrolled device of each name, as the records are listed.
         var byName = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var device in mdm.Devices())
         {
@@ -78,9 +101,8 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
         return _audit.Of(name).Select(e => e.Rotation(deviceId));
     }
 
-    private DashboardDevice Row(MdmDeviceRecord record)
+    private DashboardDevice Row(MdmDeviceRecord record, DeviceFacts facts)
     {
-        var facts = Facts(record);
         string? account = null, directory = null;
         DateTimeOffset? lastRotation = null;
         if (record.Enrollment.DeviceName is { } name && _audit.LastBackup(name) is { } backup)
@@ -131,7 +153,9 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     /// <param name="Position">Entra ID's entries before AD's, each in log order: the order of <see cref="Rotations()"/>.</param>
     private sealed record AuditEntry(string? Name, DateTimeOffset Time, bool Succeeded, string Directory, (int Log, int Index) Position)
     {
-        public DashboardRotation Rotation(string deviceId) => new(Time, deviceId, Succeeded ? "succeeded" : "failed", Directory);
+        public string Outcome => Succeeded ? DashboardQueries.Succeeded : DashboardQueries.Failed;
+
+        public DashboardRotation Rotation(string deviceId) => new(Time, deviceId, Outcome, Directory);
     }
 
     /// <summary>The LAPS backups of the audit logs by device name, read incrementally (the logs only grow).</summary>
@@ -167,6 +191,16 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
             DateTimeOffset? updated;
             lock (_gate) updated = _updated;
             if (updated is not { } at || now < at || now - at >= interval) Update();
+        }
+
+        /// <summary>Hands every entry read to <paramref name="visit"/>, in <see cref="Rotations()"/> order.</summary>
+        public void Visit(Action<AuditEntry> visit)
+        {
+            lock (_gate)
+            {
+                foreach (var entry in _entra) visit(entry);
+                foreach (var entry in _activeDirectory) visit(entry);
+            }
         }
 
         /// <summary>Every entry read, in <see cref="Rotations()"/> order.</summary>

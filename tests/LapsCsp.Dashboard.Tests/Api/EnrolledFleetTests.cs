@@ -41,6 +41,7 @@ public class EnrolledFleetTests
         });
         server.ShowLocalDevices(Devices);
         await AnswersMatchTheRecomputation(server, http);
+        SourceEnumerationsMatchTheRecomputation(server);
 
         seen.Should().HaveCount(18, "a pause every 12 hours of the 9 days");
         seen.Select(s => s.Enrolled).Should().BeInAscendingOrder().And.Subject.Last().Should().BeGreaterThan(seen[0].Enrolled);
@@ -92,6 +93,35 @@ public class EnrolledFleetTests
         reused.Should().BeGreaterThan(5, "two of every three pauses fall within 30 hours of the last walk");
         recomputed.Values.Select(r => r[0]).Distinct().Should().HaveCountGreaterThan(3, "the fleet changed between walks");
     }
+
+    /// <summary>The enrolled devices' source as other code reads it (its three walks and its per-device answers), against
+    /// the recomputation, and its one-pass read for the views against its three walks.</summary>
+    private static void SourceEnumerationsMatchTheRecomputation(FleetServer server)
+    {
+        IDashboardSource source = server.Services.GetServices<IDashboardSource>().OfType<MdmDashboardSource>().Single();
+        IDashboardSource reference = new ReferenceMdmSource(server.Mdm, server.State);
+        Json(source.Devices()).Should().Be(Json(reference.Devices()));
+        Json(source.CommandStatuses()).Should().Be(Json(reference.CommandStatuses()));
+        Json(source.Rotations()).Should().Be(Json(reference.Rotations()));
+        source.Rotations().Should().NotBeEmpty();
+        foreach (var id in server.Mdm.Devices().Select(d => d.DeviceId))
+        {
+            Json(source.Device("enrolled", id)).Should().Be(Json(reference.Devices().Single(d => d.Id == id)));
+            Json(source.CommandStatuses(id)).Should().Be(Json(reference.CommandStatuses().Where(s => s.DeviceId == id)));
+            Json(source.Rotations(id)).Should().Be(Json(reference.Rotations().Where(r => r.DeviceId == id)));
+        }
+
+        source.Device("hosted", server.Mdm.Devices().First().DeviceId).Should().BeNull();
+        var oneWalk = new DashboardViewBuilder();
+        ((IDashboardViewSource)source).Read(oneWalk);
+        var threeWalks = new DashboardViewBuilder();
+        threeWalks.ReadAll(source);
+        Json(oneWalk.Devices).Should().Be(Json(threeWalks.Devices));
+        Json(oneWalk.StatusTimes.OrderBy(p => p.Key)).Should().Be(Json(threeWalks.StatusTimes.OrderBy(p => p.Key)));
+        Json(new[] { oneWalk.Succeeded, oneWalk.Failed, oneWalk.OtherRotations }).Should().Be(Json(new[] { threeWalks.Succeeded, threeWalks.Failed, threeWalks.OtherRotations }));
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value);
 
     /// <summary>The hosted devices' source as registered, and the enrolled devices recomputed from scratch.</summary>
     private static List<IDashboardSource> ReferenceSources(FleetServer server) =>
