@@ -145,6 +145,7 @@ public sealed class FleetDeviceRuntime
             {
                 var cycles = device.Device!.RunDueWork();
                 device.Record(m => m.Cycles(cycles));
+                FollowRename(device);
             }
             finally
             {
@@ -165,6 +166,7 @@ public sealed class FleetDeviceRuntime
         device.Clock!.Pin(now);
         var cycles = simulated.RunDueWork();
         device.Record(m => m.Cycles(cycles));
+        FollowRename(device);
 
         if (blueprint.SilentFrom is { } silent && silent <= now)
         {
@@ -283,6 +285,7 @@ public sealed class FleetDeviceRuntime
 
     private async Task SessionAsync(FleetDevice device, SessionTrigger trigger, DateTimeOffset now, CancellationToken ct)
     {
+        FollowRename(device);
         var blueprint = Blueprint(device.Index);
         var identity = device.Identity!;
         var state = device.Client!;
@@ -312,6 +315,28 @@ public sealed class FleetDeviceRuntime
             device.State = FleetDeviceState.Unenrolled;
             device.Identity = identity.Unenroll(now);
         }
+    }
+
+    /// <summary>A fleet device reboots when its LAPS policy's post-authentication actions say so (PostAuthenticationActions 5:
+    /// reset and reboot, after a helpdesk logon with the managed account); the reboot applies a DNSComputerName rename the
+    /// server asked for (the DM client stored it in the device's <see cref="LapsCsp.Device.Identity.ComputerRename"/>). Then
+    /// the DM client's DevInfo/DevDetail values follow the device's new DNS host name (DevDetail DeviceName and
+    /// DNSComputerName answer it from the next session). The reboot itself renamed the Entra device and the AD computer
+    /// object when the device talks to the emulated directories directly; behind the fault injector
+    /// (<see cref="FaultPlan.DirectoryFailureRate"/>) it sees wrappers only, so the shared tenant and domain are renamed here
+    /// too (both calls change nothing when it is already done). A device that never reboots keeps the rename pending and
+    /// its name. Nothing happens for a device never renamed.</summary>
+    private void FollowRename(FleetDevice device)
+    {
+        if (device.Device?.Identity is not { DnsHostName: { } name } identity || device.Client is not { } client) return;
+        if (string.Equals(client.Device.DeviceName, name, StringComparison.Ordinal)) return;
+        device.Client = client with { Device = client.Device with { DeviceName = name } };
+        if (identity.HasEntraDeviceIdentity && EntraId is { } tenant && tenant.IsRegistered(identity.EntraDeviceId))
+        {
+            tenant.RegisterDevice(identity.EntraDeviceId, name);
+        }
+
+        if (identity.IsDomainJoined) Domain?.RenameComputer(identity.DeviceId, identity.DeviceName);
     }
 
     private NetworkConditions Conditions(DeviceBlueprint blueprint)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using LapsCsp.Device.DeviceInformation;
+using LapsCsp.Device.Identity;
 using LapsCsp.Device.Session;
 using LapsCsp.Enrollment.Security;
 using LapsCsp.SyncML;
@@ -16,13 +17,15 @@ namespace LapsCsp.Fleet.Session;
 /// Sources: OMA-DM 1.2 DevInfo/DevDetail (spec-digest A.8); DMClient CSP and MDE2 §2.2.9.3 (Poll, Unenroll; digest 3, 4);
 /// DMAcc CSP and Fleet's rekey Replaces of <c>…/AppAuth/CLCRED/AAuthName|AAuthSecret</c> (digest 2.2). DevInfo and DevDetail
 /// are answered by the simulated device's <see cref="DeviceInformationNodes"/> from <see cref="DmDeviceInfo"/> (LocalTime needs
-/// the clock passed as <c>time</c>; without it that node is 404). <c>./Device/</c>
+/// the clock passed as <c>time</c>; without it that node is 404). A Replace of DevDetail <c>Ext/Microsoft/DNSComputerName</c>
+/// stores the new name in <c>rename</c>, the device's <see cref="ComputerRename"/>, pending until the device reboots (200;
+/// without <c>rename</c> it is 405); inside an Atomic that fails it is rolled back with the rest. <c>./Device/</c>
 /// before a path is ignored. Codes: 404 for a node that does not exist, 405 for a write to a read-only node or an Exec
 /// on a leaf that does not execute, 400 for a value that does not parse. A Replace of a Poll node changes the schedule
 /// (<see cref="PollChanged"/>); Exec on <c>Provider/&lt;id&gt;/Unenroll</c> asks for unenrollment and gets no Status
 /// (digest 4: the device aborts the session and sends a 1226 alert instead).
 /// </remarks>
-internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication authentication, TimeProvider? time = null)
+internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication authentication, TimeProvider? time = null, ComputerRename? rename = null)
 {
     private static readonly string[] s_pollNodes =
     [
@@ -90,6 +93,10 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
     private void ExecuteAtomic(AtomicCommand atomic, string msgRef, List<SyncCommand> replies)
     {
         var saved = (State, PollChanged, CredentialsChanged);
+
+        // The children run one by one; a DNSComputerName Replace among them is undone with the rest when the Atomic fails
+        // (OMA-DM RepPro 4.1.6.3), leaving no trace: neither the pending name nor its place in the %RAND:x% stream.
+        var savedRename = rename?.Snapshot();
         var children = atomic.Commands.Cast<ItemCommand>().ToList();
         var codes = new List<List<StatusCode>>();
         var failed = false;
@@ -105,6 +112,7 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
         if (failed)
         {
             (State, PollChanged, CredentialsChanged) = saved;
+            rename?.Restore(savedRename);
             replies.Add(new StatusCommand(null, msgRef, atomic.CmdId, "Atomic", StatusCode.AtomicFailed.ToWire()));
             for (var i = 0; i < children.Count; i++)
             {
@@ -183,7 +191,7 @@ internal sealed class ClientNodes(DmClientState state, IDmClientAuthentication a
         if (_deviceInformation is null || !ReferenceEquals(_describedDevice, State.Device))
         {
             _describedDevice = State.Device;
-            _deviceInformation = new DeviceInformationNodes(State.Device.ToDescription(), time);
+            _deviceInformation = new DeviceInformationNodes(State.Device.ToDescription(), time, rename);
         }
 
         var outcome = _deviceInformation.Execute(cspCommand);

@@ -191,7 +191,7 @@ public sealed class DmClient
             _url = PostUrl(state.ManagementUrl, _options);
             _headers = Headers(state, _options);
             _state = state with { LastSessionId = number, SessionsRun = state.SessionsRun + 1 };
-            _nodes = new ClientNodes(_state, auth, client._clock);
+            _nodes = new ClientNodes(_state, auth, client._clock, client._device.ComputerRename);
 
             // The user's unenrollment is best effort, without retries (digest 4).
             var retry = trigger == SessionTrigger.Unenroll ? state.Retry with { Retries = 0 } : state.Retry;
