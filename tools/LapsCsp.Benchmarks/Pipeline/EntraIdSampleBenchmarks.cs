@@ -6,6 +6,7 @@ using LapsCsp.SyncML.Messages;
 using LapsCsp.SyncML.Reading;
 using LapsCsp.SyncML.Writing;
 using LapsCsp.Tree;
+using LapsCsp.Tree.Commands;
 
 namespace LapsCsp.Benchmarks.Pipeline;
 
@@ -37,6 +38,8 @@ public class EntraIdSampleBenchmarks
     private SyncMLMessage _parsed = null!;
     private SyncMLMessage _reply = null!;
     private SimulatedDevice _device = null!;
+    private DmTree _bareTree = null!;
+    private CspCommand[] _treeCommands = [];
 
     [GlobalSetup]
     public void Setup()
@@ -49,6 +52,12 @@ public class EntraIdSampleBenchmarks
         _reply = _device.Session.Process(_parsed).Message;
         CheckAllSucceeded(_reply);
         _device.Tree.Restore(TreeState.Empty);
+
+        // The sample's Adds as tree commands, for a tree without a device behind it (no session, no backend).
+        _bareTree = new DmTree(_device.Tree.Schema);
+        _treeCommands = [.. _parsed.Commands.OfType<ItemCommand>().Where(c => c.Kind == ItemCommandKind.Add)
+            .SelectMany(c => c.Items.Select(i => CspCommand.Add(i.TargetUri!, i.Meta?.Format, i.DataText)))];
+        if (TreeOnly() is var failed and > 0) throw new InvalidOperationException($"{failed} of the sample's Adds fail on a bare tree");
     }
 
     /// <summary>The floor: read every node of the same bytes with the reader's settings, taking each text value (which a
@@ -77,6 +86,21 @@ public class EntraIdSampleBenchmarks
     {
         _device.Tree.Restore(TreeState.Empty);
         return _device.Session.Process(_parsed).Message;
+    }
+
+    /// <summary>The tree's share of <see cref="Execute"/>: the same Adds on a bare <see cref="DmTree"/> (URI parsing,
+    /// schema, validation, dependencies, staging, commit), without the DM session or the simulated device.</summary>
+    [Benchmark(Description = "tree only (the Adds on a bare DmTree)")]
+    public int TreeOnly()
+    {
+        _bareTree.Restore(TreeState.Empty);
+        var failed = 0;
+        foreach (var command in _treeCommands)
+        {
+            if (!_bareTree.Execute(command).Succeeded) failed++;
+        }
+
+        return failed;
     }
 
     [Benchmark(Description = "write (SyncMLWriter)")]
