@@ -68,6 +68,7 @@ internal static class DashboardQueries
         TimeSpan.FromDays(1), TimeSpan.FromDays(7), TimeSpan.FromDays(30),
     ];
 
+    /// <summary>The views' counts, summed: a few dictionary entries per view, whatever the number of devices.</summary>
     public static DashboardSummary Summary(DashboardSnapshot snapshot)
     {
         var views = snapshot.Views;
