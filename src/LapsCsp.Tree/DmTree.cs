@@ -370,7 +370,7 @@ public sealed class DmTree
         if (!NodeProperties.TryParse(name, out var property))
         {
             var near = NodeProperties.CaseInsensitiveMatch(name);
-            return CspOutcome.Fail(CspFault.NotImplemented, $"?prop={ValueRules.Shorten(name)} is not a node property" +
+            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={ValueRules.Shorten(name)} is not a node property" +
                 (near is null ? " (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)" : $"; property names are case-sensitive: {near}"));
         }
 
@@ -394,11 +394,11 @@ public sealed class DmTree
         if (operation == CspOperation.Get) return NodeProperties.Read(property, node, path, leafData);
         return property switch
         {
-            NodeProperty.ACL => CspOutcome.Fail(CspFault.NotImplemented,
+            NodeProperty.ACL => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
                 $"Replace {path}?prop=ACL: this device keeps no ACLs and lets no server set one; access is the node's AccessType"),
             NodeProperty.Name when !node.IsDynamic => CspOutcome.Fail(CspFault.NotAllowed,
                 $"Replace {path}?prop=Name: {node} is a permanent node, whose Name can't change (OMA-DM TND 8.3.5.1)"),
-            NodeProperty.Name => CspOutcome.Fail(CspFault.NotImplemented, $"Replace {path}?prop=Name: this device does not rename nodes"),
+            NodeProperty.Name => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"Replace {path}?prop=Name: this device does not rename nodes"),
             _ => NodeProperties.Read(property, node, path, leafData),
         };
     }
@@ -423,12 +423,12 @@ public sealed class DmTree
 
         if (attribute == "TNDS")
         {
-            return CspOutcome.Fail(CspFault.NotImplemented, "?list=TNDS: this device does not serialize subtrees as TNDS (OMA-DM TND 8.4.1)");
+            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, "?list=TNDS: this device does not serialize subtrees as TNDS (OMA-DM TND 8.4.1)");
         }
 
         return Options.SubtreeGets
             ? null
-            : CspOutcome.Fail(CspFault.NotImplemented,
+            : CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
                 $"?list={attribute}: this device does not answer subtree Gets (OMA-DM TND 8.4.1); Get the node for its child list, then each child");
     }
 

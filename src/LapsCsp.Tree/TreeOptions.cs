@@ -33,7 +33,7 @@ public sealed record DeviceContext(OsBuild OsBuild, int Edition)
 /// <summary>Behaviour switches of the tree. Defaults are the <c>windows</c> profile.</summary>
 public sealed record TreeOptions
 {
-    public static TreeOptions Windows { get; } = new();
+    public static TreeOptions Windows { get; } = new() { SubtreeGets = true };
 
     /// <summary>The <c>oma</c> profile: OMA-DM 1.2 as written (Replace never creates a node).</summary>
     public static TreeOptions Oma { get; } = new() { ReplaceCreatesMissingLeaf = false };
@@ -50,8 +50,8 @@ public sealed record TreeOptions
 
     /// <summary>Answer <c>Get &lt;uri&gt;?list=Struct|StructData</c> (OMA-DM TND 1.2 §8.4) with
     /// <see cref="Commands.CspOutcome.Listing"/>. Windows documents such Gets for some CSPs (EnterpriseModernAppManagement
-    /// <c>.../nonStore/App1?list=StructData</c>). Off by default: a subtree is answered as one Results Item per node, and
-    /// a host turns this on once it renders the listing; until then these Gets are 406 Optional feature not supported,
-    /// the status TND §8.4.1 gives a client without the feature.</summary>
+    /// <c>.../nonStore/App1?list=StructData</c>): on in the <c>windows</c> profile, where the DM session answers one Results
+    /// Item per node. Off (a bare tree, the <c>oma</c> profile): these Gets are 406 Optional feature not supported, the
+    /// status TND §8.4.1 gives a client without the feature.</summary>
     public bool SubtreeGets { get; init; }
 }

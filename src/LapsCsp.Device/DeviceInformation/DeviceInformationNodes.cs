@@ -15,6 +15,7 @@ namespace LapsCsp.Device.DeviceInformation;
 /// ProcessorArchitecture, ProcessorType, TotalRAM, TotalStorage (int) — names, formats and meanings from the DevDetail CSP
 /// page (MicrosoftDocs windows/client-management/mdm/devdetail-csp.md). Nodes the page documents for phones only
 /// (MobileID, RadioSwV, CommercializationOperator, the Wlan* nodes) are not served (404).</para>
+/// <para>Node properties (<c>?prop=</c>) as on CSP nodes: see <see cref="Property"/>.</para>
 /// <para>Commands: Get, and Replace of DNSComputerName. Get of an interior node returns its child list (<c>a/b/c</c>, Format
 /// <c>node</c>), as the tree does for CSP nodes. Add, Replace and Delete are 405 on every other node: they have AccessType
 /// Get (DeviceName's Replace is "not supported in the desktop"; the page: "For the DevDetail CSP, you can't use the Replace
@@ -100,10 +101,7 @@ public sealed class DeviceInformationNodes
             return new(CspOutcome.Fail(CspFault.NotFound, $"{command.Uri} is not a DevInfo or DevDetail node"));
         }
 
-        if (query is not null)
-        {
-            return new(CspOutcome.Fail(CspFault.BadRequest, $"URI queries ('?{query}') are not supported"));
-        }
+        if (query is not null) return new(Property(command.Operation, path, query));
 
         var value = ValueAt(path);
         switch (command.Operation)
@@ -156,6 +154,37 @@ public sealed class DeviceInformationNodes
 
     private static bool IsChr(string format) =>
         Enum.TryParse<DdfFormat>(format.Trim(), ignoreCase: true, out var parsed) && parsed == DdfFormat.Chr && format.Trim().All(char.IsAsciiLetter);
+
+    /// <summary>A <c>?prop=</c> or <c>?list=</c> query on these nodes, answered as the DM tree answers one on a CSP node
+    /// (OMA-DM TND 1.2 8.3, 8.4): Get of Format, Name, Type (empty: no MIME is documented for these nodes), ACL (empty: every
+    /// node inherits the root's) and Size (UTF-8 bytes of a leaf's value); 406 for the optional properties kept nowhere
+    /// (Title, TStamp, VerNo), unknown names, Size of an interior node and subtree Gets; 405 for any other command (TND 8.3.5:
+    /// these properties are read-only here); 400 for a query that is not <c>prop=Name</c> or <c>list=Name</c>.</summary>
+    private CspOutcome Property(CspOperation operation, string path, string query)
+    {
+        var equals = query.IndexOf('=', StringComparison.Ordinal);
+        var key = equals < 0 ? query : query[..equals];
+        var name = equals < 0 ? "" : query[(equals + 1)..];
+        if (name.Length == 0 || key is not ("prop" or "list") || name.Contains('&', StringComparison.Ordinal))
+        {
+            return CspOutcome.Fail(CspFault.BadRequest, $"'?{query}' is not ?prop=<property> or ?list=<Struct|StructData|TNDS> (OMA-DM TND 8.3, 8.4)");
+        }
+
+        if (ValueAt(path) is not { } value) return CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device");
+        if (operation != CspOperation.Get) return CspOutcome.Fail(CspFault.NotAllowed, $"{operation} ./{path}?{query}: node properties of DevInfo and DevDetail are read-only");
+        if (key == "list") return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?list={name}: DevInfo and DevDetail do not answer subtree Gets (OMA-DM TND 8.4.1)");
+        var interior = value.Format == DdfFormat.Node;
+        return name switch
+        {
+            "Format" => CspOutcome.Ok with { Value = Chr(value.Format.ToString().ToLowerInvariant()) },
+            "Name" => CspOutcome.Ok with { Value = Chr(path[(path.LastIndexOf('/') + 1)..]) },
+            "Type" or "ACL" => CspOutcome.Ok with { Value = Chr("") },
+            "Size" when !interior => CspOutcome.Ok with { Value = new CspValue(System.Text.Encoding.UTF8.GetByteCount(value.Data).ToString(CultureInfo.InvariantCulture), DdfFormat.Int) },
+            "Size" => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop=Size: ./{path} is an interior node, which has no Size (OMA-DM TND 8.3.2)"),
+            "Title" or "TStamp" or "VerNo" => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={name}: DevInfo and DevDetail keep no {name} (optional, OMA-DM TND 8.3.2)"),
+            _ => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={name} is not a node property (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)"),
+        };
+    }
 
     /// <summary>The value a Get of <paramref name="uri"/> returns, or null when it is 404 (for hosts and tests).</summary>
     public CspValue? Read(string uri) => TryRelative(uri, out var path, out var query) && query is null ? ValueAt(path) : null;

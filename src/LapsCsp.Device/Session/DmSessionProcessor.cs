@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Globalization;
+using LapsCsp.Ddf.Model;
 using LapsCsp.Device.DeviceInformation;
 using LapsCsp.SyncML;
 using LapsCsp.SyncML.Messages;
@@ -478,16 +479,33 @@ public sealed class DmSessionProcessor
         /// <summary>A Results for a Get: one Item per successful item, Source LocURI as requested, Meta Format, Data.</summary>
         public void AddResults(ItemCommand get, List<(Item Item, CspOutcome Outcome)> outcomes)
         {
-            var items = outcomes
-                .Where(o => o.Outcome.Succeeded && o.Outcome.Value is not null)
-                .Select(o => new Item(
-                    SourceUri: o.Item.TargetUri,
-                    Meta: new Meta(Format: o.Outcome.Value!.Format.ToString().ToLowerInvariant(),
-                        Type: o.Outcome.Value.MimeType is { Length: > 0 } mime ? mime : null),
-                    Data: new ItemData(o.Outcome.Value.Data)))
-                .ToImmutableArray();
-            if (items.IsEmpty) return;
-            Commands.Add(new ResultsCommand(NextId(), msgRef, get.CmdId, items));
+            var items = ImmutableArray.CreateBuilder<Item>();
+            foreach (var (item, outcome) in outcomes)
+            {
+                if (!outcome.Succeeded) continue;
+                if (outcome.Value is { } value)
+                {
+                    items.Add(new Item(SourceUri: item.TargetUri, Meta: ResultMeta(value.Format, value.MimeType), Data: new ItemData(value.Data)));
+                }
+                else if (!outcome.Listing.IsEmpty)
+                {
+                    // ?list=Struct|StructData (OMA-DM TND 8.4): one Item per node of the subtree, named under the URI as the
+                    // server spelt it; leaves carry Data only for StructData.
+                    var requested = item.TargetUri!.Split('?')[0].TrimEnd('/');
+                    var canonical = outcome.Listing[0].Path.ToString();
+                    foreach (var node in outcome.Listing)
+                    {
+                        var uri = requested + node.Path.ToString()[canonical.Length..];
+                        items.Add(new Item(SourceUri: uri, Meta: ResultMeta(node.Format, node.MimeType), Data: node.Data is null ? null : new ItemData(node.Data)));
+                    }
+                }
+            }
+
+            if (items.Count == 0) return;
+            Commands.Add(new ResultsCommand(NextId(), msgRef, get.CmdId, items.ToImmutable()));
         }
+
+        private static Meta ResultMeta(DdfFormat format, string? mimeType) =>
+            new(Format: format.ToString().ToLowerInvariant(), Type: mimeType is { Length: > 0 } mime ? mime : null);
     }
 }

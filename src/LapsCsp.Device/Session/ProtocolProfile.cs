@@ -48,6 +48,7 @@ public static class StatusMap
         CspFault.RolledBack => StatusCode.AtomicRollbackOk,
         CspFault.BackendFailure => StatusCode.CommandFailed,
         CspFault.NotImplemented => profile == ProtocolProfile.Windows ? StatusCode.OptionalFeatureNotSupported : StatusCode.CommandNotImplemented,
+        CspFault.OptionalFeatureNotSupported => StatusCode.OptionalFeatureNotSupported,
         _ => StatusCode.CommandFailed,
     };
 

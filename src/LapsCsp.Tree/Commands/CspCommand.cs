@@ -99,6 +99,10 @@ public enum CspFault
 
     /// <summary>The command is valid OMA-DM but this device does not implement it (Copy).</summary>
     NotImplemented,
+
+    /// <summary>A request for an optional OMA-DM feature the device does not have: a node property it does not keep or an
+    /// unknown one, a <c>?list=</c> form it does not serve (TND 8.3.3 and 8.4.1: 406 Optional feature not supported).</summary>
+    OptionalFeatureNotSupported,
 }
 
 /// <summary>The result of one command: success (possibly asynchronous) or a fault with a human reason.</summary>

@@ -93,9 +93,9 @@ internal static class NodeProperties
         NodeProperty.Name => Value(path.Name),
         NodeProperty.Type => Value(node.Definition?.MimeType ?? string.Empty),
         NodeProperty.Size => Size(node, path, leafData),
-        NodeProperty.Title => CspOutcome.Fail(CspFault.NotImplemented,
+        NodeProperty.Title => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
             $"?prop=Title: this device keeps no node titles (OMA-DM TND 8.3.2: Title is optional; the DDF DFTitle is not a run-time property, TND 8.5.4.1.10)"),
-        _ => CspOutcome.Fail(CspFault.NotImplemented,
+        _ => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
             $"?prop={property}: this device keeps no change {(property == NodeProperty.TStamp ? "times" : "version numbers")} (OMA-DM TND 8.3.2: {property} is optional)"),
     };
 
@@ -103,7 +103,7 @@ internal static class NodeProperties
     {
         if (node.IsInterior)
         {
-            return CspOutcome.Fail(CspFault.NotImplemented, $"?prop=Size: {path} is an interior node, which has no Size (OMA-DM TND 8.3.2)");
+            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop=Size: {path} is an interior node, which has no Size (OMA-DM TND 8.3.2)");
         }
 
         if (!node.Access.HasFlag(AccessTypes.Get))

@@ -2,7 +2,6 @@ using LapsCsp.Device.DeviceInformation;
 using LapsCsp.Device.Session;
 using LapsCsp.SyncML.Messages;
 using LapsCsp.Tree;
-using LapsCsp.Tree.Commands;
 using Microsoft.Extensions.Time.Testing;
 using LapsCsp.Device.Tests.Session;
 using static LapsCsp.Device.Tests.Session.SessionHarness;
@@ -206,12 +205,34 @@ public class DeviceInformationTests
         CodesOf(reply).Should().Equal("200", "404");
     }
 
-    [Test]
-    public void The_nodes_refuse_a_URI_query_with_400()
+    [TestCase("./DevDetail/SwV?prop=Format", "200", "chr", TestName = "DevDetail leaf Format is chr")]
+    [TestCase("./DevDetail/Ext/Microsoft/TotalRAM?prop=Format", "200", "int", TestName = "DevDetail int leaf Format is int")]
+    [TestCase("./DevDetail/Ext?prop=Format", "200", "node", TestName = "DevDetail interior node Format is node")]
+    [TestCase("./DevInfo/Lang?prop=Name", "200", "Lang", TestName = "DevInfo leaf Name is its node name")]
+    [TestCase("./DevInfo/Lang?prop=Size", "200", "5", TestName = "DevInfo leaf Size is the bytes of its value (fr-FR)")]
+    [TestCase("./DevInfo/Lang?prop=ACL", "200", "", TestName = "DevInfo leaf ACL is empty (inherited)")]
+    [TestCase("./DevInfo?prop=Size", "406", null, TestName = "Size of DevInfo itself is 406 (interior)")]
+    [TestCase("./DevInfo/Lang?prop=TStamp", "406", null, TestName = "DevInfo TStamp is 406")]
+    [TestCase("./DevInfo/Lang?prop=Colour", "406", null, TestName = "An unknown DevInfo property is 406")]
+    [TestCase("./DevDetail?list=Struct", "406", null, TestName = "A subtree Get of DevDetail is 406")]
+    [TestCase("./DevDetail/Nothing?prop=Format", "404", null, TestName = "A property of a node that does not exist is 404")]
+    [TestCase("./DevDetail/SwV?prop", "400", null, TestName = "A query without a property name is 400")]
+    [TestCase("./DevDetail/SwV?sort=up", "400", null, TestName = "A query key OMA-DM does not define is 400")]
+    public void Node_properties_of_DevInfo_and_DevDetail_answer_as_those_of_CSP_nodes(string uri, string code, string? value)
     {
-        var nodes = new DeviceInformationNodes(new DeviceOptions().Description);
+        var reply = NewDevice().Apply(Package(Get("2", uri)));
 
-        nodes.Execute(CspCommand.Get("./DevDetail/SwV?list=Struct")).Fault.Should().Be(CspFault.BadRequest);
+        CodesOf(reply).Should().Equal("200", code);
+        if (value is not null) ResultItems(reply).Single().DataText.Should().Be(value);
+        else ResultItems(reply).Should().BeEmpty();
+    }
+
+    [Test]
+    public void A_Replace_of_a_DevDetail_property_is_405()
+    {
+        var reply = NewDevice().Apply(Package(Replace("2", "./DevDetail/SwV?prop=Format", "int")));
+
+        CodesOf(reply).Should().Equal("200", "405");
         DeviceInformationNodes.Owns("./DevDetailX/SwV").Should().BeFalse();
     }
 }

@@ -52,6 +52,51 @@ public class DmSessionProcessorTests
     }
 
     [Test]
+    public void A_list_StructData_Get_answers_one_Results_item_per_node_named_as_the_server_spelt_the_URI()
+    {
+        var reply = NewSession().Process(Package(
+            Add("1", Policies + "BackupDirectory", "int", "1"),
+            Add("2", Policies + "PasswordAgeDays", "int", "30"),
+            Get("3", "./Vendor/MSFT/LAPS/Policies?list=StructData")));
+
+        reply.Codes().Should().Equal("200", "200", "200", "200");
+        var items = reply.Message.Commands.OfType<ResultsCommand>().Single().Items;
+        items.Select(i => (i.SourceUri, i.Meta!.Format, i.DataText)).Should().Equal(
+            ("./Vendor/MSFT/LAPS/Policies", "node", null),
+            ("./Vendor/MSFT/LAPS/Policies/BackupDirectory", "int", "1"),
+            ("./Vendor/MSFT/LAPS/Policies/PasswordAgeDays", "int", "30"));
+    }
+
+    [Test]
+    public void A_list_Struct_Get_names_the_nodes_without_their_data()
+    {
+        var reply = NewSession().Process(Package(
+            Add("1", Policies + "BackupDirectory", "int", "1"),
+            Get("2", "./Device/Vendor/MSFT/LAPS/Policies?list=Struct")));
+
+        var items = reply.Message.Commands.OfType<ResultsCommand>().Single().Items;
+        items.Select(i => i.SourceUri).Should().Equal("./Device/Vendor/MSFT/LAPS/Policies", Policies + "BackupDirectory");
+        items.Should().OnlyContain(i => i.Data == null);
+    }
+
+    [TestCase(ProtocolProfile.Windows, "406", TestName = "An unsupported node property is 406 in the windows profile")]
+    [TestCase(ProtocolProfile.Oma, "406", TestName = "An unsupported node property is 406 in the oma profile too (TND 8.3.3)")]
+    public void Unsupported_node_properties_are_406_in_both_profiles(ProtocolProfile profile, string code)
+    {
+        var reply = NewSession(profile).Process(Package(Add("1", Policies + "BackupDirectory", "int", "1"), Get("2", Policies + "BackupDirectory?prop=TStamp")));
+
+        reply.Codes().Should().Equal("200", "200", code);
+    }
+
+    [Test]
+    public void The_oma_profile_answers_list_Gets_406()
+    {
+        var reply = NewSession(ProtocolProfile.Oma).Process(Package(Get("1", "./Device/Vendor/MSFT/LAPS?list=Struct")));
+
+        reply.Codes().Should().Equal("200", "406");
+    }
+
+    [Test]
     public void Get_of_an_interior_node_answers_child_names_with_format_node()
     {
         var reply = NewSession().Process(Package(Get("1", "./Device/Vendor/MSFT/LAPS")));
