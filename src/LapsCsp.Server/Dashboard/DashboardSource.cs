@@ -3,7 +3,8 @@ namespace LapsCsp.Server.Dashboard;
 /// <summary>One device as the dashboard lists it.</summary>
 /// <param name="Source">"hosted" (a simulated device the server hosts, <c>/devices/{id}/syncml</c>) or "enrolled" (a
 /// device that enrolled over MS-MDE2 and checks in to the management endpoint).</param>
-/// <param name="LapsState">"not-configured", "pending" (policy queued, not yet delivered), "managed", "failed".</param>
+/// <param name="LapsState">"not-configured", "pending" (policy queued, not yet delivered), "managed", "failed", "conflict"
+/// (only policies refused for an account conflict were assigned).</param>
 public sealed record DashboardDevice(
     string Id,
     string Source,
