@@ -181,6 +181,29 @@ public sealed class EntraIdDirectory : IBackupDirectory
         }
     }
 
+    /// <summary>How many entries the audit trail holds: entries are only ever appended (the log is never trimmed), so this is
+    /// also the position the next entry will take, for <see cref="AuditLogSince"/>.</summary>
+    public int AuditCount
+    {
+        get
+        {
+            lock (_lock) return _audit.Count;
+        }
+    }
+
+    /// <summary>The entries from position <paramref name="start"/> (0 for the first) on, oldest first: a reader that keeps
+    /// <see cref="AuditCount"/> reads only what was appended since, instead of copying the whole <see cref="AuditLog"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is negative or beyond <see cref="AuditCount"/>.</exception>
+    public IReadOnlyList<DirectoryAuditRecord> AuditLogSince(int start)
+    {
+        lock (_lock)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(start);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _audit.Count);
+            return start == _audit.Count ? [] : _audit.GetRange(start, _audit.Count - start);
+        }
+    }
+
     public EntraIdSnapshot Snapshot()
     {
         lock (_lock)
