@@ -239,10 +239,15 @@ internal static class FleetCommand
         {
             var index = Enumerable.Range(0, options.Devices).ToDictionary(i => runner.Blueprint(i).DeviceId, StringComparer.Ordinal);
             var gate = new Lock();
-            // After the run the fleet is still: the dashboard may look into each device's event log.
+            // After the run the fleet is still: the dashboard may look into each device's event log (one device's detail
+            // loads it from the store), and its walk of every device asks only those in memory.
             embedded.Mdm.LocalDevices = id =>
             {
                 lock (gate) return index.TryGetValue(id, out var i) ? runner.Device(i) : null;
+            };
+            embedded.Mdm.ResidentLocalDevices = id =>
+            {
+                lock (gate) return index.TryGetValue(id, out var i) && runner.TryGetResident(i, out var device) ? device : null;
             };
             Console.WriteLine("serving until Ctrl+C");
             try

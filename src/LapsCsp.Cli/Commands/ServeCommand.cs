@@ -35,9 +35,14 @@ internal static class ServeCommand
             Description = "its password (or the environment variable LAPSCSP_HTTPS_CERTIFICATE_PASSWORD)",
         };
         var exportCa = new Option<FileInfo?>("--export-ca") { Description = "write the MDM CA root certificate (PEM) here: what clients of https must trust" };
+        var dashboardInterval = new Option<double?>("--dashboard-interval")
+        {
+            Description = "how many seconds the dashboard answers from its snapshot of the enrolled devices before it looks again (default 5, at most 3600)",
+        };
         var command = new Command("serve", "Serve simulated devices over HTTP with an emulated Microsoft Graph LAPS API, and be an MDM server devices enroll with")
         {
             urls, data, principals, allowRemote, logFormat, publicUrl, enrollment, sessionAuth, httpsCertificate, httpsPassword, exportCa,
+            dashboardInterval,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -62,6 +67,7 @@ internal static class ServeCommand
                 HttpsCertificateFile = result.GetValue(httpsCertificate)?.FullName,
                 HttpsCertificatePassword = result.GetValue(httpsPassword) ?? Environment.GetEnvironmentVariable("LAPSCSP_HTTPS_CERTIFICATE_PASSWORD"),
                 ExportCaFile = result.GetValue(exportCa)?.FullName,
+                DashboardSnapshotInterval = result.GetValue(dashboardInterval) is { } seconds ? Seconds(seconds) : ServerOptions.DefaultDashboardSnapshotInterval,
                 Mdm = new LapsCsp.Server.Mdm.MdmOptions
                 {
                     PublicUrl = result.GetValue(publicUrl),
@@ -73,4 +79,9 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    /// <summary>A number of seconds as a time span; one that no time span holds (NaN, infinite, beyond 29,000 years) becomes
+    /// <see cref="TimeSpan.MaxValue"/>, which <see cref="ServerOptions.Validate"/> reports with the other problems.</summary>
+    private static TimeSpan Seconds(double seconds) =>
+        double.IsFinite(seconds) && Math.Abs(seconds) < TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.FromSeconds(seconds) : TimeSpan.MaxValue;
 }

@@ -27,6 +27,8 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
 
     private readonly LapsEngine _engine;
     private readonly TimeProvider _time;
+    private long _treeChanges;
+    private ManagedAccountMemo? _managedAccount;
 
     internal SimulatedDeviceBackend(LocalAccountStore accounts, LapsEngine engine, TimeProvider time)
     {
@@ -95,10 +97,16 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
         {
             ApplyAccountsChange(change, state);
         }
+
+        Interlocked.Increment(ref _treeChanges);
     }
 
     /// <summary>Loads the tree state the backend judges policy on (after restoring a saved device).</summary>
-    public void Observe(TreeState state) => _engine.ObserveTree(state);
+    public void Observe(TreeState state)
+    {
+        _engine.ObserveTree(state);
+        Interlocked.Increment(ref _treeChanges);
+    }
 
     /// <summary>Restores the action status of a saved device.</summary>
     public void RestoreStatus(int resetPasswordStatus, bool resetPending) =>
@@ -109,6 +117,32 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
 
     /// <summary>The managed account: per policy, AdministratorAccountName, the automatic account, or RID 500.</summary>
     public LocalAccount? ManagedAccount() => _engine.ManagedAccount();
+
+    /// <summary>The name of <see cref="ManagedAccount"/>, without resolving the policy again while nothing it depends on
+    /// changed (a dashboard asks it of every device every few seconds; resolving costs ~1.3 KB).</summary>
+    /// <remarks>The account found is kept with what it was found from: LAPS's local state (a new record whenever LAPS sets,
+    /// creates, renames or forgets its account, or a policy root or a CSP policy changes), the count of tree commits (the
+    /// CSP policy, Accounts CSP changes) and the account record itself (accounts are immutable records, replaced on every
+    /// change: a rename, a deletion or an outside change shows as a different record under the name). An answer of no
+    /// account is not kept: any account created later may be the one the policy names.</remarks>
+    public string? ManagedAccountName
+    {
+        get
+        {
+            var state = _engine.State;
+            var treeChanges = Interlocked.Read(ref _treeChanges);
+            if (Volatile.Read(ref _managedAccount) is { } memo && ReferenceEquals(memo.State, state) && memo.TreeChanges == treeChanges
+                && ReferenceEquals(Accounts.Find(memo.Account.Name), memo.Account))
+            {
+                return memo.Account.Name;
+            }
+
+            // Taken before resolving: a change meanwhile leaves a memo that no longer matches.
+            var account = _engine.ManagedAccount();
+            Volatile.Write(ref _managedAccount, account is null ? null : new ManagedAccountMemo(state, treeChanges, account));
+            return account?.Name;
+        }
+    }
 
     /// <summary>Accounts CSP: adding Users/NAME/Password creates the local account NAME (or sets its password);
     /// LocalUserGroup 2 puts it in Administrators, 1 in Users; deleting Users/NAME removes it.</summary>
@@ -139,4 +173,6 @@ public sealed class SimulatedDeviceBackend : IDeviceBackend
                 break;
         }
     }
+
+    private sealed record ManagedAccountMemo(LapsLocalState State, long TreeChanges, LocalAccount Account);
 }

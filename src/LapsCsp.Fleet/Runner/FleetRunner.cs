@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Text.Json;
 using LapsCsp.Device;
@@ -118,6 +119,14 @@ public sealed class FleetRunner : IDisposable
 
     /// <summary>Loads a device for inspection after a run (tests, the report); in-process fleets only.</summary>
     public SimulatedDevice? Device(int index) => InProcess.Device(index);
+
+    /// <summary>The device if it is in memory now, without loading it (<see cref="Device"/> loads a hibernated one from the
+    /// store); false for a device not enrolled yet, hibernated, or running elsewhere (a fleet of grains).</summary>
+    public bool TryGetResident(int index, [NotNullWhen(true)] out SimulatedDevice? device)
+    {
+        device = null;
+        return _inProcess is not null && _inProcess.TryGetResident(index, out device);
+    }
 
     /// <summary>The DM client state of a device after a run; in-process fleets only.</summary>
     public DmClientState? ClientState(int index) => InProcess.ClientState(index);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using LapsCsp.Device;
 using LapsCsp.Enrollment.Identity;
@@ -49,6 +50,13 @@ public sealed class InProcessDeviceHost : IFleetDeviceHost, IDisposable
         if (device.State is FleetDeviceState.Pending) return null;
         Load(device);
         return device.Device;
+    }
+
+    /// <summary>The device if it is in memory now, without loading it from the store (null: not enrolled yet, or hibernated).</summary>
+    public bool TryGetResident(int index, [NotNullWhen(true)] out SimulatedDevice? device)
+    {
+        device = _devices[index].Device;
+        return device is not null;
     }
 
     public DmClientState? ClientState(int index)

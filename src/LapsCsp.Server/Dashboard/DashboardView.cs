@@ -7,6 +7,12 @@ namespace LapsCsp.Server.Dashboard;
 internal interface IDashboardViewSource
 {
     void Read(DashboardViewBuilder view);
+
+    /// <summary>A value (compared with <see cref="object.Equals(object?, object?)"/>) that changes whenever what
+    /// <see cref="Read"/> gives may have changed; null: the source cannot tell, and is read every time. Taken before a read,
+    /// so that a change during the read makes the next stamp differ. A view whose stamp equals the source's current one is
+    /// served again, as of now, without reading the source (a fleet that stopped costs no walk of its 100,000 records).</summary>
+    object? ChangeStamp => null;
 }
 
 /// <summary>What one walk of a source gives a view: its devices in the source's order, and the time and code of each command
@@ -72,9 +78,10 @@ internal sealed class DashboardView
     private readonly (string Id, string Source)[] _listed;
     private readonly int[] _order;
 
-    private DashboardView(DateTimeOffset asOf, DashboardViewBuilder data, DashboardView? previous)
+    private DashboardView(DateTimeOffset asOf, DashboardViewBuilder data, DashboardView? previous, object? stamp)
     {
         AsOf = asOf;
+        Stamp = stamp;
         _listed = [.. data.Devices.Select(d => (d.Id, d.Source))];
         _order = previous is not null && previous._listed.AsSpan().SequenceEqual(_listed)
             ? previous._order
@@ -104,8 +111,31 @@ internal sealed class DashboardView
         OtherRotations = Sorted(data.OtherRotations);
     }
 
-    /// <summary>When the source was walked (the server's clock).</summary>
+    /// <summary>The same data as <paramref name="view"/>, as of <paramref name="asOf"/>: the source said nothing changed.</summary>
+    private DashboardView(DashboardView view, DateTimeOffset asOf)
+    {
+        AsOf = asOf;
+        Stamp = view.Stamp;
+        _listed = view._listed;
+        _order = view._order;
+        _devices = view._devices;
+        _byState = view._byState;
+        _lastText = Volatile.Read(ref view._lastText);
+        ByLapsState = view.ByLapsState;
+        BySource = view.BySource;
+        Sessions = view.Sessions;
+        PendingCommands = view.PendingCommands;
+        StatusTimes = view.StatusTimes;
+        Succeeded = view.Succeeded;
+        Failed = view.Failed;
+        OtherRotations = view.OtherRotations;
+    }
+
+    /// <summary>When the source was walked (the server's clock), or when it last said nothing changed since.</summary>
     public DateTimeOffset AsOf { get; }
+
+    /// <summary>The source's <see cref="IDashboardViewSource.ChangeStamp"/> taken before the walk (null: none).</summary>
+    public object? Stamp { get; }
 
     public int DeviceCount => _devices.Length;
 
@@ -129,14 +159,19 @@ internal sealed class DashboardView
     /// <summary>Rotations of any other outcome: counted nowhere, but they stretch a series' default span as the others do.</summary>
     public long[] OtherRotations { get; }
 
-    /// <summary>Walks <paramref name="source"/> once (in one pass when it is an <see cref="IDashboardViewSource"/>).</summary>
+    /// <summary>Walks <paramref name="source"/> once (in one pass when it is an <see cref="IDashboardViewSource"/>), unless
+    /// its <see cref="IDashboardViewSource.ChangeStamp"/> equals the one of <paramref name="previous"/>: then the previous
+    /// view's data are served as of <paramref name="asOf"/>.</summary>
     /// <param name="previous">The source's last view, whose order is reused when the source lists the same devices.</param>
     public static DashboardView Build(IDashboardSource source, DateTimeOffset asOf, DashboardView? previous = null)
     {
+        var oneWalk = source as IDashboardViewSource;
+        var stamp = oneWalk?.ChangeStamp;
+        if (stamp is not null && previous is not null && Equals(stamp, previous.Stamp)) return new DashboardView(previous, asOf);
         var data = new DashboardViewBuilder();
-        if (source is IDashboardViewSource oneWalk) oneWalk.Read(data);
+        if (oneWalk is not null) oneWalk.Read(data);
         else data.ReadAll(source);
-        return new DashboardView(asOf, data, previous);
+        return new DashboardView(asOf, data, previous, stamp);
     }
 
     /// <summary>The devices that match, in the list's order: <paramref name="text"/> (already trimmed; null for none) in the

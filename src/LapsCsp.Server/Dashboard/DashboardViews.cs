@@ -13,7 +13,8 @@ internal sealed record DashboardSnapshot(DateTimeOffset Now, IReadOnlyList<Dashb
 /// <summary>The views the dashboard answers from: a source without a <see cref="IDashboardSource.SnapshotInterval"/> is walked
 /// for every answer; one with an interval is walked at most once per interval of the server's clock (the injected
 /// <see cref="TimeProvider"/>), by the first request that finds its view too old, while the others wait for that walk rather
-/// than walking too.</summary>
+/// than walking too; and not even then when it says it did not change since (<see cref="IDashboardViewSource.ChangeStamp"/>):
+/// its view is served again as of now.</summary>
 internal sealed class DashboardViews(IEnumerable<IDashboardSource> sources, TimeProvider time)
 {
     private readonly Entry[] _entries = [.. sources.Select(s => new Entry(s))];

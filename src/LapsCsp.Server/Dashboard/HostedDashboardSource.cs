@@ -64,7 +64,7 @@ internal sealed class HostedDashboardSource(DeviceRegistry registry, HostedTrace
             registration.DeviceName,
             JoinTypeName(registration.JoinType),
             state,
-            state == "not-configured" ? null : host.Device.Backend.ManagedAccount()?.Name ?? host.PolicyValue("AdministratorAccountName") ?? status.ManagedAccountName,
+            state == "not-configured" ? null : host.Device.Backend.ManagedAccountName ?? host.PolicyValue("AdministratorAccountName") ?? status.ManagedAccountName,
             HostedDevice.BackupDirectoryName(host.BackupDirectory),
             lastCheckIn,
             status.LastPasswordUpdateTime,

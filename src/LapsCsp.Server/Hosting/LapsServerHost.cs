@@ -190,6 +190,7 @@ public static class LapsServerHost
             return new TokenService(key, time, sp.GetRequiredService<TenantDirectory>(), options.TokenLifetime);
         });
         services.AddSingleton<DeviceService>();
+        services.AddSingleton(new DashboardOptions { SnapshotInterval = options.DashboardSnapshotInterval });
         services.AddDashboard();
         services.AddSingleton(sp => new Mdm.MdmService(sp.GetRequiredService<ServerState>(), sp.GetRequiredService<CommitQueue>(), options,
             sp.GetRequiredService<TenantDirectory>()));

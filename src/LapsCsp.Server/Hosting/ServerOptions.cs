@@ -54,6 +54,13 @@ public sealed record ServerOptions
     /// <c>GET /devices</c> (see <c>Dashboard/DashboardEndpoints</c>).</summary>
     public bool Dashboard { get; init; } = true;
 
+    /// <summary>How long the dashboard answers from its snapshot of the enrolled devices before it looks at them again
+    /// (<c>--dashboard-interval</c>); more than 0, at most 1 hour. Each look walks every record that changed since (100,000
+    /// devices: a few hundred milliseconds), and nothing at all when none did.</summary>
+    public TimeSpan DashboardSnapshotInterval { get; init; } = DefaultDashboardSnapshotInterval;
+
+    public static readonly TimeSpan DefaultDashboardSnapshotInterval = TimeSpan.FromSeconds(5);
+
     /// <summary>Directories shared with an in-process fleet (its devices back up to them and the Graph API reads them); null:
     /// the server's own, loaded from the store.</summary>
     public LapsCsp.Device.Processing.LapsDirectories? SharedDirectories { get; init; }
@@ -72,6 +79,11 @@ public sealed record ServerOptions
         var problems = new List<string>();
         if (Urls.Count == 0) problems.Add("--urls: at least one URL is needed");
         problems.AddRange(Mdm.Validate());
+        if (DashboardSnapshotInterval <= TimeSpan.Zero || DashboardSnapshotInterval > TimeSpan.FromHours(1))
+        {
+            problems.Add("--dashboard-interval: the dashboard's snapshot interval must be more than 0 seconds and at most 1 hour (3600 seconds)");
+        }
+
         if (MdmFlushInterval < TimeSpan.FromSeconds(1)) problems.Add("the MDM flush interval must be at least 1 second");
         if (MdmFlushInterval > TimeSpan.FromMilliseconds(uint.MaxValue - 1)) problems.Add("the MDM flush interval must be at most 49 days (the timer's limit)");
         foreach (var url in Urls)

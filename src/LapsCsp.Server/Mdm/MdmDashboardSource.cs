@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using LapsCsp.Directory.Audit;
+using LapsCsp.Directory.Entra;
 using LapsCsp.Server.Dashboard;
 using LapsCsp.Server.State;
 
@@ -12,41 +13,59 @@ namespace LapsCsp.Server.Mdm;
 /// <remarks>
 /// <para>Cost (a fleet enrolls 100,000 devices): the dashboard walks this source at most once per
 /// <see cref="DashboardOptions.SnapshotInterval"/> (<see cref="SnapshotInterval"/>), in one pass over the records
-/// (<see cref="Read"/>), and one device's detail reads that device only. A device record is immutable and replaced on every
-/// change, so what the dashboard derives from its commands (LAPS state, pending commands, Statuses) is kept per record and
-/// derived again only for a record that changed. The audit logs only grow: the entries seen are indexed by device name once,
-/// and a walk reads only the new ones (a directory hands out a copy of its whole log, so the detail refreshes the index at
-/// most once per interval too). The managed account is asked of the local device (<see cref="MdmService.LocalDevices"/>)
-/// on every walk: what LAPS manages may change without the server hearing of it.</para>
+/// (<see cref="Read"/>), and not at all while <see cref="ChangeStamp"/> says nothing changed: no record replaced
+/// (<see cref="MdmService.Version"/>), no audit entry appended, the same local devices. One device's detail reads that
+/// device only. A device record is immutable and replaced on every change, so what the dashboard derives from its commands
+/// (LAPS state, pending commands, Statuses) is kept per record and derived again only for a record that changed. The audit
+/// logs only grow: the entries seen are indexed by device name once, and an update reads only the entries appended since
+/// (<see cref="EntraIdDirectory.AuditLogSince"/>). The managed account is asked of the local device on every walk, from its
+/// cached name
+/// (<see cref="LapsCsp.Device.Laps.SimulatedDeviceBackend.ManagedAccountName"/>), and only of devices in memory
+/// (<see cref="MdmService.ResidentLocalDevices"/>): a walk never loads a hibernated device of a large fleet. A detail that
+/// does load one (its event log) changes the stamp, so that the next walk shows its account. What LAPS manages may change
+/// without the server hearing of it; the stamp does not see that, and the change shows at the next walk something else
+/// causes: a local device changes when it runs, and a device that runs checks in (a fleet that stopped holds still).</para>
 /// <para>The audit names a device, not an enrollment: every enrolled device of that name shows the rotation as its last
 /// rotation and in its detail, while <see cref="Rotations()"/> counts each entry once, for the first enrolled device of the
 /// name.</para>
 /// </remarks>
-internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, DashboardOptions options, TimeProvider time) : IDashboardSource, IDashboardViewSource
+internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, DashboardOptions options) : IDashboardSource, IDashboardViewSource
 {
     public const string SourceName = "enrolled";
 
     private readonly ConcurrentDictionary<string, (MdmDeviceRecord Record, DeviceFacts Facts)> _facts = new(StringComparer.Ordinal);
-    private readonly AuditIndex _audit = new(state, time);
+    private readonly AuditIndex _audit = new(state);
+    private long _walks;
+    private long _localLoads;
 
     public TimeSpan? SnapshotInterval => options.SnapshotInterval;
 
+    /// <summary>Changes when a record was replaced, an audit entry appended, the local devices' lookups set, or a local device
+    /// loaded into memory for a detail.</summary>
+    public object ChangeStamp => new Stamp(
+        mdm.Version, state.Entra.AuditCount, state.ActiveDirectory.AuditCount, mdm.LocalDevices, mdm.ResidentLocalDevices, Interlocked.Read(ref _localLoads));
+
+    /// <summary>How many times the records were walked (<see cref="Devices"/>, <see cref="Read"/>): for tests.</summary>
+    internal long Walks => Interlocked.Read(ref _walks);
+
     public IEnumerable<DashboardDevice> Devices()
     {
+        Interlocked.Increment(ref _walks);
         _audit.Update();
-        foreach (var record in mdm.Devices()) yield return Row(record, Facts(record));
+        foreach (var record in mdm.Devices()) yield return Row(record, Facts(record), InMemory(record.DeviceId));
     }
 
     /// <summary>What <see cref="Devices"/>, <see cref="CommandStatuses()"/> and <see cref="Rotations()"/> give, in one walk of
     /// the records, without a rotation object per audit entry.</summary>
     public void Read(DashboardViewBuilder view)
     {
+        Interlocked.Increment(ref _walks);
         _audit.Update();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var record in mdm.Devices())
         {
             var facts = Facts(record);
-            view.Device(Row(record, facts));
+            view.Device(Row(record, facts, InMemory(record.DeviceId)));
             foreach (var status in facts.Statuses) view.Status(status.Time, status.Status);
             if (record.Enrollment.DeviceName is { } name) names.Add(name);
         }
@@ -60,13 +79,13 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     public DashboardDevice? Device(string source, string deviceId)
     {
         if (source != SourceName || mdm.Find(deviceId) is not { } record) return null;
-        _audit.UpdateIfOlderThan(options.SnapshotInterval);
-        return Row(record, Facts(record));
+        _audit.Update();
+        return Row(record, Facts(record), Loaded(deviceId));
     }
 
     public IReadOnlyList<DashboardEvent> Events(string deviceId, int max)
     {
-        if (mdm.Find(deviceId) is null || mdm.LocalDevices?.Invoke(deviceId) is not { } local) return [];
+        if (mdm.Find(deviceId) is null || Loaded(deviceId) is not { } local) return [];
         return [.. local.Events.All.TakeLast(max).Select(e => new DashboardEvent(e.RecordId, e.TimeCreated, e.Id, e.Level.ToString(), e.Message))];
     }
 
@@ -97,11 +116,25 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     public IEnumerable<DashboardRotation> Rotations(string deviceId)
     {
         if (mdm.Find(deviceId)?.Enrollment.DeviceName is not { } name) return [];
-        _audit.UpdateIfOlderThan(options.SnapshotInterval);
+        _audit.Update();
         return _audit.Of(name).Select(e => e.Rotation(deviceId));
     }
 
-    private DashboardDevice Row(MdmDeviceRecord record, DeviceFacts facts)
+    /// <summary>The local device, if it is in memory (<see cref="MdmService.ResidentLocalDevices"/>; without that lookup,
+    /// <see cref="MdmService.LocalDevices"/>).</summary>
+    private LapsCsp.Device.SimulatedDevice? InMemory(string deviceId) =>
+        (mdm.ResidentLocalDevices ?? mdm.LocalDevices)?.Invoke(deviceId);
+
+    /// <summary>The local device, loaded when it is not in memory (one device's detail); a load changes the stamp.</summary>
+    private LapsCsp.Device.SimulatedDevice? Loaded(string deviceId)
+    {
+        if (mdm.ResidentLocalDevices?.Invoke(deviceId) is { } resident) return resident;
+        var local = mdm.LocalDevices?.Invoke(deviceId);
+        if (local is not null && mdm.ResidentLocalDevices is not null) Interlocked.Increment(ref _localLoads);
+        return local;
+    }
+
+    private DashboardDevice Row(MdmDeviceRecord record, DeviceFacts facts, LapsCsp.Device.SimulatedDevice? local)
     {
         string? account = null, directory = null;
         DateTimeOffset? lastRotation = null;
@@ -111,9 +144,9 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
             directory = backup.Directory;
         }
 
-        if (mdm.LocalDevices?.Invoke(record.DeviceId) is { } local)
+        if (local is not null)
         {
-            account = local.Backend.ManagedAccount()?.Name;
+            account = local.Backend.ManagedAccountName;
         }
 
         return new DashboardDevice(record.DeviceId, SourceName, record.Enrollment.DeviceName, facts.JoinType, facts.LapsState, account, directory,
@@ -152,6 +185,10 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
 
     private sealed record DeviceFacts(string LapsState, int PendingCommands, string? JoinType, DashboardCommandStatus[] Statuses);
 
+    /// <summary>What <see cref="ChangeStamp"/> compares: the lookups by reference (a delegate equals only itself or one of the
+    /// same method and target).</summary>
+    private sealed record Stamp(long MdmVersion, int EntraAudit, int ActiveDirectoryAudit, object? LocalDevices, object? ResidentLocalDevices, long LocalLoads);
+
     /// <summary>One "Update device local administrator password" entry of a directory's audit log.</summary>
     /// <param name="Name">The device it is about (the initiator app or the target device, without AD's trailing $).</param>
     /// <param name="Position">Entra ID's entries before AD's, each in log order: the order of <see cref="Rotations()"/>.</param>
@@ -162,8 +199,9 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
         public DashboardRotation Rotation(string deviceId) => new(Time, deviceId, Outcome, Directory);
     }
 
-    /// <summary>The LAPS backups of the audit logs by device name, read incrementally (the logs only grow).</summary>
-    private sealed class AuditIndex(ServerState state, TimeProvider time)
+    /// <summary>The LAPS backups of the audit logs by device name, read incrementally: the logs only grow, and a directory hands
+    /// out the entries from a position on (<see cref="EntraIdDirectory.AuditLogSince"/>), so an update costs what was appended.</summary>
+    private sealed class AuditIndex(ServerState state)
     {
         private readonly Lock _gate = new();
         private readonly List<AuditEntry> _entra = [];
@@ -172,29 +210,15 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
         private readonly Dictionary<string, AuditEntry> _lastBackup = new(StringComparer.OrdinalIgnoreCase);
         private int _entraRead;
         private int _activeDirectoryRead;
-        private DateTimeOffset? _updated;
 
-        /// <summary>Reads the entries added since the last update.</summary>
+        /// <summary>Reads the entries appended since the last update (two lookups when there are none).</summary>
         public void Update()
         {
-            var now = time.GetUtcNow();
-            var entra = state.Entra.AuditLog;
-            var activeDirectory = state.ActiveDirectory.AuditLog;
             lock (_gate)
             {
-                Read(entra, 0, "azureAD", _entra, ref _entraRead);
-                Read(activeDirectory, 1, "activeDirectory", _activeDirectory, ref _activeDirectoryRead);
-                _updated = now;
+                Read(state.Entra.AuditLogSince(_entraRead), 0, "azureAD", _entra, ref _entraRead);
+                Read(state.ActiveDirectory.AuditLogSince(_activeDirectoryRead), 1, "activeDirectory", _activeDirectory, ref _activeDirectoryRead);
             }
-        }
-
-        /// <summary>Updates unless the last update is younger than <paramref name="interval"/> (each update copies both logs).</summary>
-        public void UpdateIfOlderThan(TimeSpan interval)
-        {
-            var now = time.GetUtcNow();
-            DateTimeOffset? updated;
-            lock (_gate) updated = _updated;
-            if (updated is not { } at || now < at || now - at >= interval) Update();
         }
 
         /// <summary>Hands every entry read to <paramref name="visit"/>, in <see cref="Rotations()"/> order.</summary>
@@ -225,13 +249,14 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
             lock (_gate) return _byName.TryGetValue(name, out var entries) ? [.. entries.OrderBy(e => e.Position)] : [];
         }
 
-        private void Read(IReadOnlyList<DirectoryAuditRecord> log, int which, string directory, List<AuditEntry> entries, ref int read)
+        /// <summary>Indexes <paramref name="appended"/>, the entries from position <paramref name="read"/> on.</summary>
+        private void Read(IReadOnlyList<DirectoryAuditRecord> appended, int which, string directory, List<AuditEntry> entries, ref int read)
         {
-            for (; read < log.Count; read++)
+            foreach (var record in appended)
             {
-                var record = log[read];
+                var position = read++;
                 if (record.ActivityDisplayName != LapsAuditActivities.UpdatePassword) continue;
-                var entry = new AuditEntry(DeviceName(record), record.ActivityDateTime, record.Result == DirectoryAuditRecord.Success, directory, (which, read));
+                var entry = new AuditEntry(DeviceName(record), record.ActivityDateTime, record.Result == DirectoryAuditRecord.Success, directory, (which, position));
                 entries.Add(entry);
                 if (entry.Name is not { } name) continue;
                 if (!_byName.TryGetValue(name, out var named)) _byName[name] = named = [];

@@ -56,6 +56,7 @@ public sealed class MdmService
     private readonly ConcurrentDictionary<string, EnrollmentServer> _enrollmentServers = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lazy<EnrollmentCertificateAuthority> _authority;
     private long _managementRequests;
+    private long _version;
 
     internal MdmService(ServerState state, CommitQueue commits, Hosting.ServerOptions options, TenantDirectory tenant)
     {
@@ -74,12 +75,24 @@ public sealed class MdmService
     /// <summary>Packages every newly enrolled device gets (the policies assigned to all devices). Set by the policy service.</summary>
     internal Func<string, IReadOnlyList<MdmPackage>>? NewDeviceAssignments { get; set; }
 
-    /// <summary>Devices simulated in this process (the embedded fleet), so that the dashboard can show their event logs.</summary>
+    /// <summary>Devices simulated in this process (the embedded fleet), so that the dashboard can show their event logs; it
+    /// may load a device a fleet keeps in its store (one device's detail asks it).</summary>
     public Func<string, LapsCsp.Device.SimulatedDevice?>? LocalDevices { get; set; }
+
+    /// <summary>The devices of <see cref="LocalDevices"/> that are in memory now, without loading any (a fleet of 100,000
+    /// keeps <c>ResidentDevices</c> loaded): what the dashboard's walk of every device asks. Null: it asks
+    /// <see cref="LocalDevices"/>.</summary>
+    public Func<string, LapsCsp.Device.SimulatedDevice?>? ResidentLocalDevices { get; set; }
 
     public MdmOptions Options => _options;
 
     public long ManagementRequests => Interlocked.Read(ref _managementRequests);
+
+    /// <summary>Grows whenever a device is added or removed or its record replaced (enrollment, a queued command, a
+    /// management request, a save that trims): equal values mean <see cref="Devices"/> lists the same records. Incremented
+    /// after the change, so a reader that takes it before walking the records and finds it unchanged later has seen every
+    /// change (the dashboard walks 100,000 records only when it grew).</summary>
+    public long Version => Interlocked.Read(ref _version);
 
     /// <summary>The root certificate devices are enrolled under (Root/System of the provisioning document).</summary>
     public System.Security.Cryptography.X509Certificates.X509Certificate2 RootCertificate => _authority.Value.RootCertificate;
@@ -149,6 +162,7 @@ public sealed class MdmService
     {
         var created = new MdmDevice(new MdmDeviceRecord { Enrollment = enrolled });
         var device = _devices.GetOrAdd(enrolled.DeviceId, created);
+        if (ReferenceEquals(device, created)) Changed();
         await device.Gate.WaitAsync(ct).ConfigureAwait(false);
         var previous = device.Record;
         try
@@ -173,6 +187,8 @@ public sealed class MdmService
         }
         finally
         {
+            // Replaced, or put back (a change too when a dashboard walk saw the record in between).
+            Changed();
             device.Gate.Release();
         }
     }
@@ -185,6 +201,7 @@ public sealed class MdmService
         ArgumentNullException.ThrowIfNull(package);
         if (!_devices.TryGetValue(deviceId, out var device)) return null;
         await device.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var entered = device.Record;
         try
         {
             if (device.Record.Unenrolled) return null;
@@ -204,6 +221,7 @@ public sealed class MdmService
         }
         finally
         {
+            ChangedSince(device, entered);
             device.Gate.Release();
         }
     }
@@ -235,6 +253,7 @@ public sealed class MdmService
         var deviceId = message.Header.SourceUri ?? "";
         if (!_devices.TryGetValue(deviceId, out var device)) return MdmHttpResponse.Text(401, $"device '{deviceId}' is not enrolled");
         await device.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var entered = device.Record;
         try
         {
             if (device.Record.Unenrolled) return MdmHttpResponse.Text(401, $"device '{deviceId}' unenrolled");
@@ -269,6 +288,8 @@ public sealed class MdmService
         }
         finally
         {
+            // The session (MdmSession.Process) replaces the record as it goes: counted once, whatever the outcome.
+            ChangedSince(device, entered);
             device.Gate.Release();
         }
     }
@@ -336,12 +357,14 @@ public sealed class MdmService
         {
             if (!device.Dirty) continue;
             await device.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var entered = device.Record;
             try
             {
                 if (device.Dirty) saves.Add(SaveAsync(device));
             }
             finally
             {
+                ChangedSince(device, entered);
                 device.Gate.Release();
             }
         }
@@ -350,4 +373,13 @@ public sealed class MdmService
     }
 
     private DateTimeOffset Now => _state.Time.GetUtcNow();
+
+    private void Changed() => Interlocked.Increment(ref _version);
+
+    /// <summary>Counts a change when the device's record is no longer <paramref name="entered"/>, the one it had when the
+    /// gate was taken (records are immutable and replaced, never mutated).</summary>
+    private void ChangedSince(MdmDevice device, MdmDeviceRecord entered)
+    {
+        if (!ReferenceEquals(device.Record, entered)) Changed();
+    }
 }

@@ -76,14 +76,20 @@ internal sealed class FleetServer : IMdmServerConnection, IAsyncDisposable
 
     public HttpClient CreateClient() => new() { BaseAddress = BaseAddress };
 
-    /// <summary>As <c>fleet run --keep-serving</c> does after the run: the dashboard sees the devices' event logs and accounts.</summary>
-    public void ShowLocalDevices(int devices)
+    /// <summary>As <c>fleet run --keep-serving</c> does after the run: the dashboard sees the devices' event logs and accounts;
+    /// with <paramref name="residentWalk"/>, its walk of every device asks only those in memory, as the command does.</summary>
+    public void ShowLocalDevices(int devices, bool residentWalk = false)
     {
         var index = Enumerable.Range(0, devices).ToDictionary(i => Runner.Blueprint(i).DeviceId, StringComparer.Ordinal);
         var gate = new Lock();
         Mdm.LocalDevices = id =>
         {
             lock (gate) return index.TryGetValue(id, out var i) ? Runner.Device(i) : null;
+        };
+        if (!residentWalk) return;
+        Mdm.ResidentLocalDevices = id =>
+        {
+            lock (gate) return index.TryGetValue(id, out var i) && Runner.TryGetResident(i, out var device) ? device : null;
         };
     }
 
