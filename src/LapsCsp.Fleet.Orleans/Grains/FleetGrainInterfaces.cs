@@ -10,6 +10,10 @@ public interface IFleetDeviceGrain : IGrainWithIntegerCompoundKey
     /// <summary>The end of the run (due LAPS cycles up to <paramref name="end"/>).</summary>
     Task<DeviceWakeReply> FinishAsync(DateTimeOffset end);
 
+    /// <summary>Deactivates the grain once this call returns: it writes its device first if a wake changed it (the bench
+    /// uses it to deactivate grains a few at a time instead of all at once).</summary>
+    Task UnloadAsync();
+
     /// <summary>Sizes of the device's state in its persistent form (captured now if a wake changed it since the last
     /// write), for the scale figures.</summary>
     Task<DeviceGrainFigures> FiguresAsync();

@@ -40,6 +40,7 @@ internal sealed class FleetSiloRuns(IFleetSiloEnvironment environment, FleetDevi
     private readonly ConcurrentDictionary<string, Lazy<Task<FleetDeviceRuntime>>> _runs = new(StringComparer.Ordinal);
     private long _loaded;
     private long _restored;
+    private long _active;
     private long _captures;
     private long _writes;
     private long _deactivationWrites;
@@ -55,11 +56,17 @@ internal sealed class FleetSiloRuns(IFleetSiloEnvironment environment, FleetDevi
     /// <summary>Device grains that restored their device from grain storage on this silo.</summary>
     public long DevicesRestored => Interlocked.Read(ref _restored);
 
+    /// <summary>Device grains on this silo that hold their device in memory now.</summary>
+    public long DevicesActive => Interlocked.Read(ref _active);
+
     public void Loaded(bool restored)
     {
         Interlocked.Increment(ref _loaded);
+        Interlocked.Increment(ref _active);
         if (restored) Interlocked.Increment(ref _restored);
     }
+
+    public void Unloaded() => Interlocked.Decrement(ref _active);
 
     /// <summary>A device serialised for a write (<paramref name="elapsed"/>: the capture and the comparison with the
     /// last write), then written (<paramref name="bytes"/> UTF-8 bytes; 0: equal to the last write, not written).</summary>
@@ -148,6 +155,9 @@ internal sealed class FleetRunGrain([PersistentState("run", FleetGrainStorage.Na
 /// <summary>One device: its wakes run here, on whichever silo Orleans placed it. Its state goes to grain storage as the
 /// silo's <see cref="GrainStateWrites"/> policy says, and always on deactivation when a wake changed it, so a deactivated
 /// (or moved) device continues where it was.</summary>
+/// <remarks>While the device is loaded the grain does not keep the JSON it last wrote or read (about 64 KB of UTF-16 a
+/// device): only its SHA-256, to skip a write equal to the last one. On deactivation <c>state.State</c>
+/// is filled again with the device as it is, because a migration hands the state to the next activation from there.</remarks>
 [global::Orleans.Placement.RandomPlacement]
 internal sealed class FleetDeviceGrain(
     [PersistentState("device", FleetGrainStorage.Name)] IPersistentState<DeviceGrainState> state,
@@ -156,8 +166,11 @@ internal sealed class FleetDeviceGrain(
     private FleetDeviceRuntime? _runtime;
     private FleetDeviceWorker? _worker;
 
-    /// <summary>The durable part of the device as last written or restored (null: nothing in storage yet).</summary>
+    /// <summary>The durable part of the device as last written or restored.</summary>
     private DurableMark? _written;
+
+    /// <summary>SHA-256 of the grain state as last written or restored.</summary>
+    private byte[] _writtenHash = [];
 
     /// <summary>A wake or the finish ran since the device was last written or restored.</summary>
     private bool _unsaved;
@@ -186,30 +199,36 @@ internal sealed class FleetDeviceGrain(
 
     public Task<DeviceGrainFigures> FiguresAsync()
     {
-        if (_worker is not null && _unsaved)
-        {
-            var record = _worker.Capture();
-            return Task.FromResult(new DeviceGrainFigures(Bytes(record.Snapshot), Bytes(record.Client), Bytes(record.Identity), Bytes(record.BookkeepingJson())));
-        }
-
-        var s = state.State;
+        var s = _worker is { } worker ? Captured(worker) : state.State;
         return Task.FromResult(new DeviceGrainFigures(Bytes(s.Snapshot), Bytes(s.Client), Bytes(s.Identity), Bytes(s.Bookkeeping)));
     }
 
+    public Task UnloadAsync()
+    {
+        DeactivateOnIdle();
+        return Task.CompletedTask;
+    }
+
     /// <summary>Writes the device if a wake changed it since the last write (every policy), then drops it from memory.
-    /// Orleans calls this on idle collection, <c>DeactivateOnIdle</c> and a silo's shutdown, not when a silo dies.</summary>
+    /// Orleans calls this on idle collection, <c>DeactivateOnIdle</c>, migration and a silo's shutdown, not when a silo
+    /// dies. A migrating grain also fills <c>state.State</c> again: Orleans hands it to the next
+    /// activation after this returns.</summary>
     public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
         if (_worker is { } worker)
         {
             try
             {
-                if (_unsaved) await SaveAsync(worker, deactivating: true).ConfigureAwait(true);
+                if (_unsaved || reason.ReasonCode == DeactivationReasonCode.Migrating)
+                {
+                    await SaveAsync(worker, deactivating: true).ConfigureAwait(true);
+                }
             }
             finally
             {
                 worker.Unload();
                 _worker = null;
+                runs.Unloaded();
             }
         }
 
@@ -240,7 +259,9 @@ internal sealed class FleetDeviceGrain(
 
         // A new device is a pending one: nothing durable happened until it enrolls (a failed attempt is simply retried).
         _written = DurableMark.Of(_worker);
+        _writtenHash = Hash(saved);
         _unsaved = false;
+        state.State = new DeviceGrainState();
         return (_worker, restored);
     }
 
@@ -259,29 +280,21 @@ internal sealed class FleetDeviceGrain(
         }
     }
 
-    /// <summary>Captures the device and writes it unless it equals the last write (compared as the strings the grain
-    /// already holds: microseconds for 30 KB, against a storage round trip). True when it wrote. A failed write leaves the
-    /// grain as before it, so the next one tries again.</summary>
+    /// <summary>Captures the device and writes it unless its hash equals the last write's (SHA-256 of 64 KB: tens of
+    /// microseconds, against a storage round trip). True when it wrote. Deactivating, the capture stays in
+    /// <c>state.State</c> (a migration carries it); otherwise the grain lets go of it. A failed write
+    /// leaves the grain as before it, so the next one tries again.</summary>
     private async Task<bool> SaveAsync(FleetDeviceWorker worker, bool deactivating, DurableMark? mark = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var record = worker.Capture();
-        var next = new DeviceGrainState
-        {
-            Bookkeeping = record.BookkeepingJson(),
-            Snapshot = record.Snapshot,
-            Client = record.Client,
-            Identity = record.Identity,
-        };
-        var previous = state.State;
-        var unchanged = string.Equals(previous.Bookkeeping, next.Bookkeeping, StringComparison.Ordinal) &&
-            string.Equals(previous.Snapshot, next.Snapshot, StringComparison.Ordinal) &&
-            string.Equals(previous.Client, next.Client, StringComparison.Ordinal) &&
-            string.Equals(previous.Identity, next.Identity, StringComparison.Ordinal);
+        var next = Captured(worker);
+        var hash = Hash(next);
+        var unchanged = hash.AsSpan().SequenceEqual(_writtenHash);
         var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var previous = state.State;
+        state.State = next;
         if (!unchanged)
         {
-            state.State = next;
             try
             {
                 await state.WriteStateAsync().ConfigureAwait(true);
@@ -293,10 +306,33 @@ internal sealed class FleetDeviceGrain(
             }
         }
 
+        if (!deactivating) state.State = new DeviceGrainState();
         runs.Saved(elapsed, unchanged ? 0 : Bytes(next.Bookkeeping) + Bytes(next.Snapshot) + Bytes(next.Client) + Bytes(next.Identity), deactivating);
         _written = mark ?? DurableMark.Of(worker);
+        _writtenHash = hash;
         _unsaved = false;
         return !unchanged;
+    }
+
+    private static DeviceGrainState Captured(FleetDeviceWorker worker)
+    {
+        var record = worker.Capture();
+        return new DeviceGrainState { Bookkeeping = record.BookkeepingJson(), Snapshot = record.Snapshot, Client = record.Client, Identity = record.Identity };
+    }
+
+    /// <summary>SHA-256 over the four documents, each as its length and its UTF-16 code units (null: length -1).</summary>
+    private static byte[] Hash(DeviceGrainState s)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var part in (ReadOnlySpan<string?>)[s.Bookkeeping, s.Snapshot, s.Client, s.Identity])
+        {
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32LittleEndian(length, part?.Length ?? -1);
+            hash.AppendData(length);
+            if (part is not null) hash.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(part.AsSpan()));
+        }
+
+        return hash.GetHashAndReset();
     }
 }
 

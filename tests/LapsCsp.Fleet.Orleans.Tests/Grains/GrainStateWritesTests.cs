@@ -43,6 +43,8 @@ public class GrainStateWritesTests
         traffic.Writes.Should().Be(log.Total).And.Be(traffic.DeactivationWrites);
         grains.Wakes.Should().BeGreaterThan(10 * log.Total, "every device woke far more often than it was written");
         grains.Figures().Saves.Should().Be(0, "no wake wrote");
+        cluster.Silos.Sum(s => cluster.GetSiloServiceProvider(s.SiloAddress).GetRequiredService<FleetSiloRuns>().DevicesActive)
+            .Should().Be(0, "every grain dropped its device when it deactivated");
     }
 
     [Test]
@@ -103,6 +105,7 @@ public class GrainStateWritesTests
 
     [TestCase(GrainStateWrites.OnDeactivation, false, TestName = "A_device_grain_deactivated_after_every_wake_loses_nothing")]
     [TestCase(GrainStateWrites.OnChange, true, TestName = "A_device_grain_migrated_to_another_silo_after_every_wake_loses_nothing")]
+    [TestCase(GrainStateWrites.EveryWake, true, TestName = "A_device_grain_written_by_its_wake_and_then_migrated_hands_its_state_to_the_next_silo")]
     public async Task Moved_after_every_wake(GrainStateWrites writes, bool migrate)
     {
         var options = OrleansFleetKit.Faulty(devices: 10, days: 3, seed: 17);
