@@ -34,7 +34,7 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
     private readonly Dictionary<string, HashSet<string>> _members = new(StringComparer.OrdinalIgnoreCase);
     private readonly KeyDistributionService _kds = new();
     private readonly Dictionary<string, Computer> _computers = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<DirectoryAuditRecord> _audit = [];
+    private readonly AuditTrail _audit = new();
     private DomainFunctionalLevel _functionalLevel;
     private bool _schemaExtended;
     private int _nextRid = FirstUserRid;
@@ -422,10 +422,7 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
     {
         get
         {
-            lock (_lock)
-            {
-                return [.. _audit];
-            }
+            lock (_lock) return _audit.All();
         }
     }
 
@@ -444,12 +441,7 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is negative or beyond <see cref="AuditCount"/>.</exception>
     public IReadOnlyList<DirectoryAuditRecord> AuditLogSince(int start)
     {
-        lock (_lock)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(start);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _audit.Count);
-            return start == _audit.Count ? [] : _audit.GetRange(start, _audit.Count - start);
-        }
+        lock (_lock) return _audit.Since(start);
     }
 
     public ActiveDirectorySnapshot Snapshot()
@@ -480,7 +472,7 @@ public sealed class ActiveDirectoryDomain : IBackupDirectory
                         [.. c.History.Select(h => (byte[])h.Clone())],
                         c.CurrentPasswordVersion)),
                 ],
-                [.. _audit]);
+                [.. _audit.All()]);
         }
     }
 

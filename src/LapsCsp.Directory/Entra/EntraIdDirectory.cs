@@ -16,7 +16,7 @@ public sealed class EntraIdDirectory : IBackupDirectory
     private readonly Lock _lock = new();
     private readonly TimeProvider _timeProvider;
     private readonly Dictionary<string, Device> _devices = new(StringComparer.OrdinalIgnoreCase);
-    private readonly List<DirectoryAuditRecord> _audit = [];
+    private readonly AuditTrail _audit = new();
     private bool _lapsEnabled;
 
     public EntraIdDirectory(TimeProvider timeProvider, EntraIdOptions? options = null, DirectoryFaults? faults = null)
@@ -174,10 +174,7 @@ public sealed class EntraIdDirectory : IBackupDirectory
     {
         get
         {
-            lock (_lock)
-            {
-                return [.. _audit];
-            }
+            lock (_lock) return _audit.All();
         }
     }
 
@@ -196,12 +193,7 @@ public sealed class EntraIdDirectory : IBackupDirectory
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="start"/> is negative or beyond <see cref="AuditCount"/>.</exception>
     public IReadOnlyList<DirectoryAuditRecord> AuditLogSince(int start)
     {
-        lock (_lock)
-        {
-            ArgumentOutOfRangeException.ThrowIfNegative(start);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(start, _audit.Count);
-            return start == _audit.Count ? [] : _audit.GetRange(start, _audit.Count - start);
-        }
+        lock (_lock) return _audit.Since(start);
     }
 
     public EntraIdSnapshot Snapshot()
@@ -212,7 +204,7 @@ public sealed class EntraIdDirectory : IBackupDirectory
                 _lapsEnabled,
                 HistorySize,
                 [.. _devices.Values.OrderBy(d => d.Id, StringComparer.Ordinal).Select(d => new EntraDeviceSnapshot(d.Id, d.Name, d.Info))],
-                [.. _audit]);
+                [.. _audit.All()]);
         }
     }
 
