@@ -14,6 +14,8 @@ using LapsCsp.SyncML.Reading;
 using LapsCsp.SyncML.Writing;
 using Microsoft.Extensions.DependencyInjection;
 
+using static LapsCsp.Server.Tests.Support.MdmClient;
+
 namespace LapsCsp.Server.Tests.Mdm;
 
 /// <summary><c>lapscsp serve --urls https://...</c> on a real socket: the certificate its MDM CA issues, the device's TLS
@@ -196,6 +198,4 @@ public class MdmHttpsTests
         read.Succeeded.Should().BeTrue();
         return read.Message!;
     }
-
-    private static StatusCommand HeaderStatus(SyncMLMessage reply) => reply.Commands.OfType<StatusCommand>().Single(s => s.Cmd == "SyncHdr");
 }
