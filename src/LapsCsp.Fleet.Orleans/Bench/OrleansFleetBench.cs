@@ -24,6 +24,9 @@ public sealed record OrleansBenchResult
 
     public required GrainStateWrites StateWrites { get; init; }
 
+    /// <summary>Every grain was deactivated after each of its wakes.</summary>
+    public required bool UnloadedAfterEveryWake { get; init; }
+
     public required long Sessions { get; init; }
 
     /// <summary>Grain calls the coordinator made (one per wake, plus one per device at the end).</summary>
@@ -45,7 +48,8 @@ public sealed record OrleansBenchResult
 
     public required double BookkeepingBytes { get; init; }
 
-    /// <summary>Managed heap per device with every device grain active, minus the heap after Orleans deactivated them all.</summary>
+    /// <summary>Managed heap per device with every device grain active (loaded again from grain storage after the run),
+    /// minus the heap after they are all deactivated again.</summary>
     public required long BytesPerActiveGrain { get; init; }
 
     /// <summary>Managed heap per device once every device grain is deactivated (the state in memory grain storage, the
@@ -75,7 +79,7 @@ public sealed record OrleansBenchResult
     public double CheckInsPerSecondPerSilo => Sessions / Math.Max(WallSeconds, 1e-9) / Silos;
 
     public string ToText() => string.Create(CultureInfo.InvariantCulture, $"""
-        devices {Devices:#,0}, days {Days}, silos {Silos} (one process, {Environment.ProcessorCount} cores), grain state writes {StateWrites}
+        devices {Devices:#,0}, days {Days}, silos {Silos} (one process, {Environment.ProcessorCount} cores), grain state writes {StateWrites}{(UnloadedAfterEveryWake ? ", grains deactivated after every wake" : "")}
         sessions {Sessions:#,0} ({CheckInsPerDeviceDay:0.##} per device-day), grain calls {Wakes:#,0} ({WakesPerDeviceDay:0.##} per device-day)
         wall {WallSeconds:0.#} s, cpu {CpuSeconds:0.#} s: {CheckInsPerSecondPerSilo:0.#} check-ins/s per silo, {CheckInsPerCpuSecond:0.#} check-ins per cpu-second ({CpuMillisecondsPerCheckIn:0.###} ms per check-in)
         grain state in the run: {Run.Writes:#,0} writes ({WritesPerWake:0.###} per grain call), {Run.BytesWritten:#,0} B ({BytesWrittenPerCheckIn:#,0} B per check-in), {Run.Captures:#,0} captures ({Run.Unchanged:#,0} unchanged), capture time {Run.CaptureTime.TotalSeconds:0.##} s, restored {Run.Restored:#,0}
@@ -91,8 +95,12 @@ public sealed record OrleansBenchResult
 /// estimate in the README). A command path for <c>lapscsp fleet silo --bench</c>-like tooling; not a test.</summary>
 public static class OrleansFleetBench
 {
+    /// <param name="unloadAfterEveryWake">Deactivate every grain after each of its wakes, as Orleans does when a device's
+    /// wakes are further apart in real time than the collection age: every wake then restores the device from grain
+    /// storage and writes it on deactivation.</param>
     public static async Task<OrleansBenchResult> RunAsync(FleetOptions options, IMdmServerConnection server, VirtualClock serverClock, int silos,
-        GrainStateWrites stateWrites = GrainStateWrites.OnChange, IProgress<FleetProgress>? progress = null, CancellationToken cancellationToken = default)
+        GrainStateWrites stateWrites = GrainStateWrites.OnChange, bool unloadAfterEveryWake = false, IProgress<FleetProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(silos, 1);
@@ -124,7 +132,9 @@ public static class OrleansFleetBench
             var host = new GrainDeviceHost(grains, "bench-" + Guid.NewGuid().ToString("N"));
             await host.StartAsync(options).ConfigureAwait(false);
             FleetReport report;
-            using (var runner = new FleetRunner(options, host, server.DiscoveryUrl.GetLeftPart(UriPartial.Authority)))
+            var runs = hosts.Select(h => h.Services.GetRequiredService<FleetSiloRuns>()).ToList();
+            IFleetDeviceHost runHost = unloadAfterEveryWake ? new UnloadingHost(host, runs) : host;
+            using (var runner = new FleetRunner(options, runHost, server.DiscoveryUrl.GetLeftPart(UriPartial.Authority)))
             {
                 report = await runner.RunAsync(progress, cancellationToken).ConfigureAwait(false);
             }
@@ -142,24 +152,33 @@ public static class OrleansFleetBench
                 if (f.SnapshotBytes > 0) figures.Add(f);
             }
 
-            var active = Heap();
-
             // Deactivated 64 at a time: all 2,000 at once (ForceActivationCollection) run 2,000 grain-state writes
             // concurrently, which grows Orleans' message buffer pools by about 30 KB a device for good and hides the
             // idle figure. Each grain writes its device first (if a wake changed it since its last write).
             long Active() => hosts.Sum(h => h.Services.GetRequiredService<FleetSiloRuns>().DevicesActive);
-            for (var i = 0; i < options.Devices; i += 64)
+            async Task InWavesAsync(Func<IFleetDeviceGrain, Task> call, bool unloading)
             {
-                await Task.WhenAll(Enumerable.Range(i, Math.Min(64, options.Devices - i)).Select(d => host.Grain(d).UnloadAsync())).ConfigureAwait(false);
-                var waiting = Stopwatch.StartNew();
-                while (Active() > Math.Max(0, options.Devices - i - 64) && waiting.Elapsed < TimeSpan.FromMinutes(1))
+                for (var i = 0; i < options.Devices; i += 64)
                 {
-                    await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                    await Task.WhenAll(Enumerable.Range(i, Math.Min(64, options.Devices - i)).Select(d => call(host.Grain(d)))).ConfigureAwait(false);
+                    var waiting = Stopwatch.StartNew();
+                    while (unloading && Active() > Math.Max(0, options.Devices - i - 64) && waiting.Elapsed < TimeSpan.FromMinutes(1))
+                    {
+                        await Task.Delay(5, cancellationToken).ConfigureAwait(false);
+                    }
                 }
             }
 
+            await InWavesAsync(g => g.UnloadAsync(), unloading: true).ConfigureAwait(false);
             var idle = Heap();
             var collection = Traffic() - run;
+
+            // Every device loaded again from grain storage (a second finish at the end does nothing) and unloaded again:
+            // the heap between the two is what a loaded device grain costs, whatever grain storage held during the run.
+            await InWavesAsync(g => g.FinishAsync(options.End), unloading: false).ConfigureAwait(false);
+            var active = Heap();
+            await InWavesAsync(g => g.UnloadAsync(), unloading: true).ConfigureAwait(false);
+            var idleAgain = Heap();
             double Average(Func<DeviceGrainFigures, int> part) => figures.Count == 0 ? 0 : figures.Average(part);
             return new OrleansBenchResult
             {
@@ -167,6 +186,7 @@ public static class OrleansFleetBench
                 Days = options.Days,
                 Silos = silos,
                 StateWrites = stateWrites,
+                UnloadedAfterEveryWake = unloadAfterEveryWake,
                 Sessions = report.Sessions,
                 Wakes = host.Wakes,
                 WallSeconds = Math.Round(wall.TotalSeconds, 2),
@@ -176,7 +196,7 @@ public static class OrleansFleetBench
                 IdentityBytes = Math.Round(Average(f => f.IdentityBytes)),
                 ClientBytes = Math.Round(Average(f => f.ClientBytes)),
                 BookkeepingBytes = Math.Round(Average(f => f.BookkeepingBytes)),
-                BytesPerActiveGrain = Math.Max(0, active - idle) / options.Devices,
+                BytesPerActiveGrain = Math.Max(0, active - idleAgain) / options.Devices,
                 BytesPerIdleDevice = Math.Max(0, idle - before) / options.Devices,
                 Run = run,
                 Collection = collection,
@@ -200,4 +220,37 @@ public static class OrleansFleetBench
             return GC.GetTotalMemory(forceFullCollection: true);
         }
     }
+}
+
+/// <summary>Passes the runner's calls to the grains and, after every batch, deactivates the grains that woke in it and
+/// waits until they have (each writes its device first).</summary>
+internal sealed class UnloadingHost(GrainDeviceHost inner, IReadOnlyList<FleetSiloRuns> silos) : IFleetDeviceHost
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _woken = new();
+
+    public async Task<DeviceWakeResult> WakeAsync(int index, DateTimeOffset at, DateTimeOffset fleetNow, CancellationToken cancellationToken)
+    {
+        var result = await inner.WakeAsync(index, at, fleetNow, cancellationToken).ConfigureAwait(false);
+        _woken.Enqueue(index);
+        return result;
+    }
+
+    public async Task BatchCompletedAsync(DateTimeOffset fleetNow, CancellationToken cancellationToken)
+    {
+        var woken = new List<int>();
+        while (_woken.TryDequeue(out var index)) woken.Add(index);
+        await Task.WhenAll(woken.Select(i => inner.Grain(i).UnloadAsync())).ConfigureAwait(false);
+        var waiting = Stopwatch.StartNew();
+        while (silos.Sum(s => s.DevicesActive) > 0 && waiting.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            await Task.Delay(1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public Task<DeviceWakeResult> FinishAsync(int index, DateTimeOffset end, CancellationToken cancellationToken) =>
+        inner.FinishAsync(index, end, cancellationToken);
+
+    public DeviceHostFigures Figures() => inner.Figures();
+
+    public ValueTask DisposeAsync() => inner.DisposeAsync();
 }

@@ -8,7 +8,7 @@ using LapsCsp.Fleet.Scheduling;
 namespace LapsCsp.Fleet.Orleans.Tests.Grains;
 
 /// <summary>The measurement behind the README's "A million devices", against the scripted in-process test server. Not part
-/// of CI: <c>LAPSCSP_BENCH_DEVICES=2000 LAPSCSP_BENCH_DAYS=2 LAPSCSP_BENCH_SILOS=2 LAPSCSP_BENCH_WRITES=OnChange dotnet test
+/// of CI: <c>LAPSCSP_BENCH_DEVICES=2000 LAPSCSP_BENCH_DAYS=2 LAPSCSP_BENCH_SILOS=2 LAPSCSP_BENCH_WRITES=OnChange [LAPSCSP_BENCH_UNLOAD=1] dotnet test
 /// tests/LapsCsp.Fleet.Orleans.Tests -c Release --filter Category=OrleansBench --logger "console;verbosity=detailed"</c>.</summary>
 [Explicit("a benchmark, minutes long")]
 [Category("OrleansBench")]
@@ -30,7 +30,8 @@ public class OrleansFleetBenchmark
         var clock = new VirtualClock(options.Start);
         var server = OrleansFleetKit.PolicyServer(clock);
 
-        var result = await OrleansFleetBench.RunAsync(options, server, clock, silos, writes);
+        var result = await OrleansFleetBench.RunAsync(options, server, clock, silos, writes,
+            unloadAfterEveryWake: Environment.GetEnvironmentVariable("LAPSCSP_BENCH_UNLOAD") is "1");
 
         TestContext.Out.WriteLine(result.ToText());
         result.Report.DeviceErrors.Should().BeEmpty();
