@@ -14,8 +14,8 @@ public interface IFleetDeviceGrain : IGrainWithIntegerCompoundKey
     /// uses it to deactivate grains a few at a time instead of all at once).</summary>
     Task UnloadAsync();
 
-    /// <summary>Sizes of the device's state in its persistent form (captured now if a wake changed it since the last
-    /// write), for the scale figures.</summary>
+    /// <summary>Sizes of the device's state in its persistent form (captured now if the device is loaded), for the scale
+    /// figures.</summary>
     Task<DeviceGrainFigures> FiguresAsync();
 }
 
