@@ -128,6 +128,15 @@ public class FleetCommandTests
     }
 
     [Test]
+    public void fleet_run_refuses_an_unknown_grain_write_policy()
+    {
+        var run = CliRunner.Run("fleet", "run", "--devices", "1", "--cluster", "localhost", "--grain-writes", "sometimes", "--no-progress", "--out", Out("x"));
+
+        run.ExitCode.Should().Be(2);
+        run.Stderr.Should().Contain("--grain-writes 'sometimes': on-change, every-wake or on-deactivation");
+    }
+
+    [Test]
     public void Embedded_options_are_refused_with_a_server()
     {
         var run = CliRunner.Run("fleet", "run", "--server", "http://127.0.0.1:9", "--keep-serving", "--no-progress");

@@ -91,6 +91,8 @@ internal static class FleetCommand
 
         public Option<int?> GatewayPort { get; } = new("--gateway-port") { Description = "the gateway port of this process's silo (default 30000)" };
 
+        public Option<string?> GrainWrites { get; } = GrainWritesOption();
+
         /// <summary>SyncML messages kept per device for the dashboard: --trace, else 20 (none above 2,000 devices).</summary>
         public int TraceFor(ParseResult result, FleetOptions options) => result.GetValue(Trace) ?? (options.Devices > 2000 ? 0 : 20);
 
@@ -109,7 +111,7 @@ internal static class FleetCommand
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Ca, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort })
+            foreach (var option in new Option[] { Devices, Server, Days, Seed, Mix, Faults, User, Password, OrbitNodeKey, Insecure, Ca, Concurrency, Resident, Store, Hourly, Policy, Listen, Data, Trace, KeepServing, Cluster, ClusterId, HostSilo, SiloPort, GatewayPort, GrainWrites })
             {
                 command.Options.Add(option);
             }
@@ -279,6 +281,8 @@ internal static class FleetCommand
         if (result.GetValue(arguments.HostSilo)) cluster = cluster with { HostSilo = true };
         if (result.GetValue(arguments.SiloPort) is { } siloPort) cluster = cluster with { SiloPort = siloPort };
         if (result.GetValue(arguments.GatewayPort) is { } gatewayPort) cluster = cluster with { GatewayPort = gatewayPort };
+        if (!TryGrainWrites(result.GetValue(arguments.GrainWrites), out var writes, out var writesProblem)) return (null, writesProblem);
+        cluster = cluster with { StateWrites = writes };
         var problems = cluster.Validate();
         return problems.Count > 0 ? (null, "--cluster: " + string.Join("; ", problems)) : (cluster, null);
     }
@@ -336,6 +340,26 @@ internal static class FleetCommand
         return ExitCodes.Ok;
     }
 
+    private static Option<string?> GrainWritesOption() => new("--grain-writes")
+    {
+        Description = "Orleans: when device grains write their state: on-change (default), every-wake or on-deactivation",
+    };
+
+    private static bool TryGrainWrites(string? text, out GrainStateWrites writes, out string? problem)
+    {
+        problem = null;
+        writes = text switch
+        {
+            null or "on-change" => GrainStateWrites.OnChange,
+            "every-wake" => GrainStateWrites.EveryWake,
+            "on-deactivation" => GrainStateWrites.OnDeactivation,
+            _ => (GrainStateWrites)(-1),
+        };
+        if (Enum.IsDefined(writes)) return true;
+        problem = $"--grain-writes '{text}': on-change, every-wake or on-deactivation";
+        return false;
+    }
+
     private static Option<FileInfo?> CaOption() => new("--ca")
     {
         Description = "PEM file of CA certificates to trust for the server's TLS certificate, enrollment included (e.g. lapscsp serve --export-ca)",
@@ -374,9 +398,10 @@ internal static class FleetCommand
         var clusterId = new Option<string?>("--cluster-id") { Description = "the Orleans cluster and service id (default lapscsp-fleet)" };
         var insecure = new Option<bool>("--insecure") { Description = "accept any server TLS certificate" };
         var ca = CaOption();
+        var grainWrites = GrainWritesOption();
         var command = new Command("silo", "Run one Orleans silo of a fleet cluster; the coordinator is `lapscsp fleet run --cluster ...`")
         {
-            cluster, server, advertise, siloPort, gatewayPort, clusterId, insecure, ca,
+            cluster, server, advertise, siloPort, gatewayPort, clusterId, insecure, ca, grainWrites,
         };
         command.SetAction(async (result, ct) =>
         {
@@ -392,6 +417,13 @@ internal static class FleetCommand
             }
 
             if (result.GetValue(clusterId) is { } id) options = options with { ClusterId = id, ServiceId = id };
+            if (!TryGrainWrites(result.GetValue(grainWrites), out var writes, out var writesProblem))
+            {
+                await Console.Error.WriteLineAsync("lapscsp fleet silo: " + writesProblem).ConfigureAwait(false);
+                return ExitCodes.Refused;
+            }
+
+            options = options with { StateWrites = writes };
             if (result.GetValue(advertise) is { } ip)
             {
                 if (!System.Net.IPAddress.TryParse(ip, out var address))
