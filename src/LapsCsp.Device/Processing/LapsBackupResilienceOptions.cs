@@ -69,11 +69,19 @@ public sealed record LapsBackupResilienceOptions : IValidatableObject
     }
 
     /// <summary>Throws <see cref="LapsOptionsValidationException"/> listing every problem.</summary>
+    /// <remarks>An instance found valid is remembered (the record is immutable; a <c>with</c> copy is a new instance and is
+    /// checked again): every device checks its options, and the attribute validation costs about 5 KB a call.</remarks>
     public LapsBackupResilienceOptions ValidateOrThrow()
     {
+        if (s_valid.TryGetValue(this, out _)) return this;
         var problems = Validate();
-        return problems.Count == 0 ? this : throw new LapsOptionsValidationException(nameof(LapsBackupResilienceOptions), problems);
+        if (problems.Count > 0) throw new LapsOptionsValidationException(nameof(LapsBackupResilienceOptions), problems);
+        s_valid.AddOrUpdate(this, s_validMark);
+        return this;
     }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<LapsBackupResilienceOptions, object> s_valid = [];
+    private static readonly object s_validMark = new();
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

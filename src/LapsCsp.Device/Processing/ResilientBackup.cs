@@ -42,7 +42,7 @@ public sealed record BackupResult(DirectoryKind Directory, BackupVerdict Verdict
 public sealed class ResilientBackup
 {
     private readonly IBackupDirectory _directory;
-    private readonly ResiliencePipeline<BackupOutcome> _pipeline;
+    private readonly Lazy<ResiliencePipeline<BackupOutcome>> _pipeline;
 
     public ResilientBackup(IBackupDirectory directory, LapsBackupResilienceOptions options, TimeProvider time)
     {
@@ -51,6 +51,13 @@ public sealed class ResilientBackup
         ArgumentNullException.ThrowIfNull(time);
         options.ValidateOrThrow();
         _directory = directory;
+        // Built on the first backup: a device that never backs up to this directory (an Entra-only device's AD pipeline, an
+        // unmanaged device) does not pay for a pipeline (about 20 KB each).
+        _pipeline = new Lazy<ResiliencePipeline<BackupOutcome>>(() => Build(options, time), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    private static ResiliencePipeline<BackupOutcome> Build(LapsBackupResilienceOptions options, TimeProvider time)
+    {
         var builder = new ResiliencePipelineBuilder<BackupOutcome> { TimeProvider = time };
         if (options.MaxRetryAttempts > 0)
         {
@@ -78,7 +85,7 @@ public sealed class ResilientBackup
         }
 
         builder.AddTimeout(options.AttemptTimeout);
-        _pipeline = builder.Build();
+        return builder.Build();
     }
 
     public DirectoryKind Kind => _directory.Kind;
@@ -88,7 +95,7 @@ public sealed class ResilientBackup
         var attempts = 0;
         try
         {
-            var outcome = await _pipeline.ExecuteAsync(
+            var outcome = await _pipeline.Value.ExecuteAsync(
                 async (state, token) =>
                 {
                     attempts++;

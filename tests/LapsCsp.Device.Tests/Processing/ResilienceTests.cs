@@ -52,6 +52,17 @@ public sealed class ResilienceTests
     }
 
     [Test]
+    public void A_copy_of_options_already_found_valid_is_checked_again()
+    {
+        var valid = new LapsBackupResilienceOptions().ValidateOrThrow();
+        var copy = valid with { MaxRetryAttempts = -1 };
+
+        valid.ValidateOrThrow().Should().BeSameAs(valid);
+        var act = () => copy.ValidateOrThrow();
+        act.Should().Throw<LapsOptionsValidationException>().WithMessage("*MaxRetryAttempts*");
+    }
+
+    [Test]
     public void A_device_is_not_built_with_invalid_options()
     {
         var act = () => new SimulatedDevice(new DeviceOptions { Resilience = new LapsBackupResilienceOptions { MaxRetryAttempts = -1 } });
