@@ -44,7 +44,7 @@ internal sealed class TlsCertificates : IDisposable
     public X509Certificate2 For(string? serverName)
     {
         if (_configured.Value is { } configured) return configured;
-        var key = string.IsNullOrEmpty(serverName) || (_issued.Count >= MaxNames && !_issued.ContainsKey(serverName)) ? "" : serverName;
+        var key = !IsHostName(serverName) || (_issued.Count >= MaxNames && !_issued.ContainsKey(serverName!)) ? "" : serverName!.ToLowerInvariant();
         var now = _time.GetUtcNow();
         if (_issued.TryGetValue(key, out var cached) && cached.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(1)) return cached;
         lock (_gate)
@@ -55,6 +55,22 @@ internal sealed class TlsCertificates : IDisposable
             _issued[key] = issued;
             return issued;
         }
+    }
+
+    /// <summary>Whether an SNI name is a DNS host name this server may put in a certificate: ASCII labels of letters, digits
+    /// and hyphens (RFC 1123 2.1; SNI carries A-labels, RFC 6066 3), 1-63 characters each, not starting or ending with a
+    /// hyphen, at most 253 in all; no wildcard and no IP address (SNI never carries one). Anything else gets the default
+    /// certificate: a client cannot make the server sign a name such as <c>*</c>.</summary>
+    internal static bool IsHostName(string? name)
+    {
+        if (string.IsNullOrEmpty(name) || name.Length > 253 || System.Net.IPAddress.TryParse(name, out _)) return false;
+        foreach (var label in name.Split('.'))
+        {
+            if (label.Length is 0 or > 63 || label[0] == '-' || label[^1] == '-') return false;
+            if (!label.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')) return false;
+        }
+
+        return true;
     }
 
     /// <summary>Loopback names and the hosts this server is configured to be reached at.</summary>

@@ -93,6 +93,33 @@ public class MdmHttpsTests
         }
     }
 
+    [TestCase("lab.example", true, TestName = "A host name a client asks for gets a certificate of its own")]
+    [TestCase("*", false, TestName = "A wildcard SNI gets the default certificate")]
+    [TestCase("bad name", false, TestName = "An SNI name with a blank gets the default certificate")]
+    [TestCase("-x-", false, TestName = "An SNI label starting with a hyphen gets the default certificate")]
+    public async Task The_server_signs_only_host_names_a_client_asks_for(string sni, bool ownCertificate)
+    {
+        using var host = LapsServerHost.CreateHostBuilder(new ServerOptions { Urls = ["https://127.0.0.1:0"] }).Build();
+        await host.StartAsync();
+        try
+        {
+            var url = new Uri(LapsServerHost.ListeningUrls(host).Single());
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(url.Host, url.Port);
+            await using var tls = new SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = sni });
+            using var presented = X509CertificateLoader.LoadCertificate(tls.RemoteCertificate!.GetRawCertData());
+
+            var names = presented.Extensions.OfType<X509SubjectAlternativeNameExtension>().Single().EnumerateDnsNames().ToList();
+            if (ownCertificate) names.Should().Contain(sni);
+            else names.Should().NotContain(sni).And.Contain("localhost");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+    }
+
     [TestCase("missing", "no file", TestName = "A missing certificate file is a configuration problem")]
     [TestCase("garbage", "is not a certificate with its private key", TestName = "A file that is not a certificate is a configuration problem")]
     [TestCase("certificate-only", "is not a certificate with its private key", TestName = "A PEM certificate without its key is a configuration problem")]
