@@ -197,6 +197,7 @@ public static class LapsServerHost
         services.AddHostedService<Mdm.MdmFlushService>();
         services.AddSingleton<TlsCertificates>();
         services.AddSingleton<Dashboard.IDashboardSource, Mdm.MdmDashboardSource>();
+        services.AddSingleton<DeviceGroupStore>();
         services.AddSingleton<PolicyService>();
         services.AddSingleton<PolicyCycleService>();
         services.AddHostedService(sp => sp.GetRequiredService<PolicyCycleService>());

@@ -137,6 +137,9 @@ internal sealed record LapsPolicy(
 {
     /// <summary>Assigned to all devices (Intune's allDevicesAssignmentTarget): devices that enroll later get it too.</summary>
     public bool AssignedToAllDevices { get; init; }
+
+    /// <summary>Device groups it is assigned to (<see cref="DeviceGroup"/>): their members now and devices added later.</summary>
+    public ImmutableArray<string> AssignedGroupIds { get; init; } = [];
 }
 
 /// <summary>The body of <c>POST .../lapsPolicies</c>.</summary>

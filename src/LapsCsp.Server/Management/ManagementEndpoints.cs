@@ -29,6 +29,12 @@ internal static class ManagementEndpoints
         group.MapGet("/lapsPolicies/{id}/syncml", PolicySyncML).WithSummary("The SyncML package the policy sends to a device");
         group.MapDelete("/lapsPolicies/{id}", DeletePolicy).WithSummary("Delete a LAPS policy (devices keep what they received)");
         group.MapPost("/lapsPolicies/{id}/assign", Assign).WithSummary("Assign the policy to devices and deliver it now");
+        group.MapPost("/deviceGroups", CreateGroup).WithSummary("Create a static group of devices, an assignment target (Security baseline permission)");
+        group.MapGet("/deviceGroups", ListGroups).WithSummary("Device groups");
+        group.MapGet("/deviceGroups/{id}", GetGroup).WithSummary("A device group");
+        group.MapDelete("/deviceGroups/{id}", DeleteGroup).WithSummary("Delete a device group (its devices keep what they received)");
+        group.MapPost("/deviceGroups/{id}/members", AddMembers).WithSummary("Add devices to a group; they get the policies assigned to it now");
+        group.MapDelete("/deviceGroups/{id}/members/{deviceId}", RemoveMember).WithSummary("Remove a device from a group (it keeps what it received)");
         group.MapGet("/managedDevices", ListDevices).WithSummary("Managed devices with their LAPS state");
         group.MapGet("/managedDevices/{deviceId}", GetDevice).WithSummary("A managed device with its LAPS state");
         group.MapPost("/managedDevices/{deviceId}/rotateLocalAdminPassword", Rotate)
@@ -120,7 +126,7 @@ internal static class ManagementEndpoints
         return policies.Delete(id) ? Results.NoContent() : GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
     }
 
-    private static async Task<IResult> Assign(HttpContext context, string id, AssignRequest? request, PolicyService policies)
+    private static async Task<IResult> Assign(HttpContext context, string id, AssignRequest? request, PolicyService policies, DeviceGroupStore groups)
     {
         if (Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
         if (policies.Find(id) is not { } policy) return GraphErrors.NotFound(context, $"No LAPS policy '{id}'.");
@@ -130,9 +136,62 @@ internal static class ManagementEndpoints
             return Results.Json(new { value = all }, s_json);
         }
 
-        if (request?.DeviceIds is not { Count: > 0 } ids) return GraphErrors.BadRequest(context, "deviceIds must list at least one device, or allDevices must be true.");
+        if (request?.GroupIds is { Count: > 0 } groupIds)
+        {
+            var unknown = groupIds.Where(g => groups.Find(g) is null).ToList();
+            if (unknown.Count > 0) return GraphErrors.NotFound(context, $"No device group '{string.Join("', '", unknown)}'.");
+            var members = await policies.AssignToGroupsAsync(policy, groupIds, caller.Name, context.RequestAborted).ConfigureAwait(false);
+            return Results.Json(new { value = members }, s_json);
+        }
+
+        if (request?.DeviceIds is not { Count: > 0 } ids) return GraphErrors.BadRequest(context, "deviceIds or groupIds must list at least one device or group, or allDevices must be true.");
         var results = await policies.AssignAsync(policy, ids, caller.Name, context.RequestAborted).ConfigureAwait(false);
         return Results.Json(new { value = results }, s_json);
+    }
+
+    private static IResult CreateGroup(HttpContext context, DeviceGroupRequest? request, DeviceGroupStore groups)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out _) is { } denied) return denied;
+        if (request is null || string.IsNullOrWhiteSpace(request.DisplayName)) return GraphErrors.BadRequest(context, "displayName is required.");
+        if (request.DeviceIds?.FirstOrDefault(string.IsNullOrWhiteSpace) is not null) return GraphErrors.BadRequest(context, "deviceIds must not contain empty ids.");
+        return Results.Json(groups.Create(request.DisplayName, request.Description, request.DeviceIds ?? []), s_json, statusCode: 201);
+    }
+
+    private static IResult ListGroups(HttpContext context, DeviceGroupStore groups) =>
+        Require(context, IntunePermissions.ManagedDevicesRead, out _) ?? Results.Json(new { value = groups.List() }, s_json);
+
+    private static IResult GetGroup(HttpContext context, string id, DeviceGroupStore groups)
+    {
+        if (Require(context, IntunePermissions.ManagedDevicesRead, out _) is { } denied) return denied;
+        return groups.Find(id) is { } group ? Results.Json(group, s_json) : GraphErrors.NotFound(context, $"No device group '{id}'.");
+    }
+
+    private static IResult DeleteGroup(HttpContext context, string id, DeviceGroupStore groups, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out _) is { } denied) return denied;
+        if (!groups.Delete(id)) return GraphErrors.NotFound(context, $"No device group '{id}'.");
+        policies.ForgetGroup(id);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> AddMembers(HttpContext context, string id, DeviceGroupMembersRequest? request, DeviceGroupStore groups, PolicyService policies)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out var caller) is { } denied) return denied;
+        if (groups.Find(id) is null) return GraphErrors.NotFound(context, $"No device group '{id}'.");
+        if (request?.DeviceIds is not { Count: > 0 } ids || ids.Any(string.IsNullOrWhiteSpace))
+        {
+            return GraphErrors.BadRequest(context, "deviceIds must list at least one device id.");
+        }
+
+        var added = groups.AddMembers(id, ids);
+        var deliveries = added.Count == 0 ? [] : await policies.GroupMembersAddedAsync(id, added, caller.Name, context.RequestAborted).ConfigureAwait(false);
+        return Results.Json(new { added, deliveries }, s_json);
+    }
+
+    private static IResult RemoveMember(HttpContext context, string id, string deviceId, DeviceGroupStore groups)
+    {
+        if (Require(context, IntunePermissions.SecurityBaselinesWrite, out _) is { } denied) return denied;
+        return groups.RemoveMember(id, deviceId) ? Results.NoContent() : GraphErrors.NotFound(context, $"No member '{deviceId}' in device group '{id}'.");
     }
 
     /// <summary>Hosted devices, then devices enrolled over MS-MDE2 (what the MDM server knows of them: no LAPS internals).</summary>
@@ -317,4 +376,5 @@ internal static class ManagementEndpoints
 }
 
 /// <param name="AllDevices">Every device, now and as devices enroll (Intune's allDevicesAssignmentTarget).</param>
-internal sealed record AssignRequest(IReadOnlyList<string>? DeviceIds, bool? AllDevices = null);
+/// <param name="GroupIds">Device groups: their members now and devices added to them later (Intune's groupAssignmentTarget).</param>
+internal sealed record AssignRequest(IReadOnlyList<string>? DeviceIds, bool? AllDevices = null, IReadOnlyList<string>? GroupIds = null);

@@ -24,24 +24,27 @@ internal sealed class PolicyService
     private readonly DeviceService _devices;
     private readonly ServerState _state;
     private readonly Mdm.MdmService _mdm;
+    private readonly DeviceGroupStore _groups;
     private long _sessions;
 
-    public PolicyService(DeviceService devices, ServerState state, Mdm.MdmService mdm)
+    public PolicyService(DeviceService devices, ServerState state, Mdm.MdmService mdm, DeviceGroupStore groups)
     {
         _devices = devices;
         _state = state;
         _mdm = mdm;
+        _groups = groups;
         mdm.NewDeviceAssignments = EnrollmentAssignments;
     }
 
-    /// <summary>A device that enrolls gets every policy assigned to all devices on its first check-in (Intune's "All
-    /// devices"). Two of them that manage different accounts conflict: the older policy (created first) goes out, the other
-    /// is recorded as a conflict and not sent, as <see cref="AssignAsync"/> refuses the second of two rival assignments.</summary>
+    /// <summary>A device that enrolls gets every policy assigned to all devices (Intune's "All devices") or to a device group
+    /// that already lists it (a device enrolling again) on its first check-in. Two of them that manage different accounts
+    /// conflict: the older policy (created first) goes out, the other is recorded as a conflict and not sent, as
+    /// <see cref="AssignAsync"/> refuses the second of two rival assignments.</summary>
     private IReadOnlyList<Mdm.MdmPackage> EnrollmentAssignments(string deviceId)
     {
         var chosen = new List<LapsPolicy>();
         var packages = new List<Mdm.MdmPackage>();
-        foreach (var policy in List().Where(p => p.AssignedToAllDevices))
+        foreach (var policy in List().Where(p => p.AssignedToAllDevices || InAssignedGroup(p, deviceId)))
         {
             var rival = chosen.FirstOrDefault(p => !SameAccount(p, policy));
             if (rival is null) chosen.Add(policy);
@@ -53,6 +56,8 @@ internal sealed class PolicyService
 
     private Mdm.MdmPackage PolicyPackage(LapsPolicy policy, string deviceId) =>
         new("policy", $"LAPS policy '{policy.DisplayName}'", policy.Id, ManagementSyncML.Policy(policy.Settings, policy.Atomic, deviceId, NextSessionId()));
+
+    private bool InAssignedGroup(LapsPolicy policy, string deviceId) => policy.AssignedGroupIds.Any(g => _groups.Contains(g, deviceId));
 
     private static bool SameAccount(LapsPolicy a, LapsPolicy b) =>
         string.Equals(a.Settings.AdministratorAccountName ?? "", b.Settings.AdministratorAccountName ?? "", StringComparison.OrdinalIgnoreCase);
@@ -85,8 +90,10 @@ internal sealed class PolicyService
     /// <summary>Assigns the policy to the devices and delivers it to each now (the server plays the MDM's side of a session).</summary>
     /// <remarks>Two policies that name different AdministratorAccountNames on one device conflict and the second is not
     /// delivered (000 FAQ: "a conflict occurs that must be resolved before the device's account can be managed"); a policy
-    /// assigned to all devices counts as assigned to every device.</remarks>
-    public async Task<IReadOnlyList<DeliveryResult>> AssignAsync(LapsPolicy policy, IReadOnlyList<string> deviceIds, string requestedBy, CancellationToken ct)
+    /// assigned to all devices counts as assigned to every device, and one assigned to a group as assigned to its members.
+    /// <paramref name="direct"/>: the devices are recorded as assigned one by one (false when they come through a group).</remarks>
+    public async Task<IReadOnlyList<DeliveryResult>> AssignAsync(LapsPolicy policy, IReadOnlyList<string> deviceIds, string requestedBy, CancellationToken ct,
+        bool direct = true)
     {
         var results = new List<DeliveryResult>();
         var assigned = new List<string>();
@@ -101,8 +108,8 @@ internal sealed class PolicyService
                 continue;
             }
 
-            var rival = others.FirstOrDefault(p => (p.AssignedToAllDevices || p.AssignedDeviceIds.Contains(deviceId, StringComparer.Ordinal))
-                && !SameAccount(p, policy));
+            var rival = others.FirstOrDefault(p => (p.AssignedToAllDevices || p.AssignedDeviceIds.Contains(deviceId, StringComparer.Ordinal)
+                || InAssignedGroup(p, deviceId)) && !SameAccount(p, policy));
             if (rival is not null)
             {
                 results.Add(new DeliveryResult(deviceId, "conflict", ConflictDetail(rival), []));
@@ -126,7 +133,7 @@ internal sealed class PolicyService
             assigned.Add(deviceId);
         }
 
-        if (assigned.Count > 0)
+        if (assigned.Count > 0 && direct)
         {
             var now = _state.Time.GetUtcNow();
             Update(list =>
@@ -160,6 +167,50 @@ internal sealed class PolicyService
             .ToList();
         return ids.Count == 0 ? [] : await AssignAsync(policy with { AssignedToAllDevices = true }, ids, requestedBy, ct).ConfigureAwait(false);
     }
+
+    /// <summary>Assigns the policy to device groups: their members get it now, devices added to them later get it then.</summary>
+    public async Task<IReadOnlyList<DeliveryResult>> AssignToGroupsAsync(LapsPolicy policy, IReadOnlyList<string> groupIds, string requestedBy, CancellationToken ct)
+    {
+        var ids = groupIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        Update(list =>
+        {
+            var index = list.FindIndex(p => p.Id == policy.Id);
+            if (index >= 0)
+            {
+                list[index] = list[index] with
+                {
+                    AssignedGroupIds = [.. list[index].AssignedGroupIds.Union(ids, StringComparer.OrdinalIgnoreCase)],
+                    LastModifiedDateTime = _state.Time.GetUtcNow(),
+                };
+            }
+        });
+        var members = ids.SelectMany(id => _groups.Find(id)?.DeviceIds ?? []).Distinct(StringComparer.Ordinal).ToList();
+        return members.Count == 0 ? [] : await AssignAsync(policy, members, requestedBy, ct, direct: false).ConfigureAwait(false);
+    }
+
+    /// <summary>Devices just added to a group get the policies assigned to it.</summary>
+    public async Task<IReadOnlyList<DeliveryResult>> GroupMembersAddedAsync(string groupId, IReadOnlyList<string> deviceIds, string requestedBy, CancellationToken ct)
+    {
+        var results = new List<DeliveryResult>();
+        foreach (var policy in List().Where(p => p.AssignedGroupIds.Contains(groupId, StringComparer.OrdinalIgnoreCase)))
+        {
+            results.AddRange(await AssignAsync(policy, deviceIds, requestedBy, ct, direct: false).ConfigureAwait(false));
+        }
+
+        return results;
+    }
+
+    /// <summary>A deleted group is no longer an assignment target of any policy (its devices keep what they received).</summary>
+    public void ForgetGroup(string groupId) => Update(list =>
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].AssignedGroupIds.Contains(groupId, StringComparer.OrdinalIgnoreCase))
+            {
+                list[i] = list[i] with { AssignedGroupIds = [.. list[i].AssignedGroupIds.Where(g => !string.Equals(g, groupId, StringComparison.OrdinalIgnoreCase))] };
+            }
+        }
+    });
 
     /// <summary>The "Rotate local admin password" action: Exec ResetPassword in a session of its own; the device rotates
     /// when the session ends, and the rotation (backup included) is recorded for the report.</summary>

@@ -148,6 +148,72 @@ public class ManagementTests
         Registry.Find("PC-1")!.PolicyValue("AdministratorAccountName").Should().Be("LapsAdmin");
     }
 
+    private async Task<string> CreateGroup(params string[] deviceIds)
+    {
+        using var response = await _intune.PostAsJsonAsync($"{Base}/deviceGroups", new { displayName = "Kiosks", deviceIds });
+        return (await Json(response, HttpStatusCode.Created))["id"]!.GetValue<string>();
+    }
+
+    [Test]
+    public async Task A_policy_assigned_to_a_group_reaches_its_members_now_and_devices_added_later()
+    {
+        await RegisterWithAccount("PC-1");
+        await RegisterWithAccount("PC-2");
+        await RegisterWithAccount("PC-3");
+        var group = await CreateGroup("PC-1", "PC-2");
+        var policy = await CreatePolicy(s_entraSettings);
+
+        using (var response = await _intune.PostAsJsonAsync($"{Base}/lapsPolicies/{policy}/assign", new { groupIds = new[] { group } }))
+        {
+            var results = (await Json(response))["value"]!.AsArray();
+            results.Select(r => (r!["deviceId"]!.GetValue<string>(), r["status"]!.GetValue<string>())).Should().BeEquivalentTo([("PC-1", "delivered"), ("PC-2", "delivered")]);
+        }
+
+        Registry.Find("PC-3")!.PolicyValue("AdministratorAccountName").Should().BeNull("PC-3 is not in the group yet");
+        using (var response = await _intune.PostAsJsonAsync($"{Base}/deviceGroups/{group}/members", new { deviceIds = new[] { "PC-3", "PC-1" } }))
+        {
+            var body = await Json(response);
+            body["added"]!.AsArray().Select(a => a!.GetValue<string>()).Should().Equal("PC-3");
+            body["deliveries"]!.AsArray().Should().ContainSingle().Which!["status"]!.GetValue<string>().Should().Be("delivered");
+        }
+
+        Registry.Find("PC-3")!.PolicyValue("AdministratorAccountName").Should().Be("LapsAdmin");
+        var stored = await Json(await _intune.GetAsync(new Uri($"{Base}/lapsPolicies/{policy}", UriKind.Relative)));
+        stored["assignedGroupIds"]!.AsArray().Select(g => g!.GetValue<string>()).Should().Equal(group);
+        stored["assignedDeviceIds"]!.AsArray().Should().BeEmpty("the devices came through the group, not one by one");
+    }
+
+    [Test]
+    public async Task A_group_policy_counts_in_account_conflicts_and_a_deleted_group_stops_being_a_target()
+    {
+        await RegisterWithAccount("PC-1");
+        var group = await CreateGroup("PC-1");
+        var first = await CreatePolicy(s_entraSettings);
+        (await _intune.PostAsJsonAsync($"{Base}/lapsPolicies/{first}/assign", new { groupIds = new[] { group } })).Dispose();
+        var other = await CreatePolicy(new { backupDirectory = 1, administratorAccountName = "OtherAdmin" }, name: "other");
+
+        var refused = await Assign(other, "PC-1");
+
+        refused["value"]![0]!["status"]!.GetValue<string>().Should().Be("conflict");
+        (await _intune.DeleteAsync(new Uri($"{Base}/deviceGroups/{group}", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.NoContent);
+        var stored = await Json(await _intune.GetAsync(new Uri($"{Base}/lapsPolicies/{first}", UriKind.Relative)));
+        stored["assignedGroupIds"]!.AsArray().Should().BeEmpty();
+        Registry.Find("PC-1")!.PolicyValue("AdministratorAccountName").Should().Be("LapsAdmin", "a device keeps what it received");
+    }
+
+    [Test]
+    public async Task Group_refusals_are_Graph_shaped()
+    {
+        var policy = await CreatePolicy(s_entraSettings);
+
+        (await _intune.PostAsJsonAsync($"{Base}/lapsPolicies/{policy}/assign", new { groupIds = new[] { "nope" } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _intune.PostAsJsonAsync($"{Base}/deviceGroups", new { deviceIds = new[] { "PC-1" } })).StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await _intune.PostAsJsonAsync($"{Base}/deviceGroups/nope/members", new { deviceIds = new[] { "PC-1" } })).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await _anonymous.PostAsJsonAsync($"{Base}/deviceGroups", new { displayName = "x" })).StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        var group = await CreateGroup();
+        (await _intune.DeleteAsync(new Uri($"{Base}/deviceGroups/{group}/members/PC-9", UriKind.Relative))).StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
     [Test]
     public async Task Assigning_to_an_unknown_device_reports_it()
     {
