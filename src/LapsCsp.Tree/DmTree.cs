@@ -367,18 +367,7 @@ public sealed class DmTree
     /// needs Get.</remarks>
     private CspOutcome Property(CspOperation operation, string name, SchemaNode node, CspPath path, string key, Stage stage)
     {
-        if (!NodeProperties.TryParse(name, out var property))
-        {
-            var near = NodeProperties.CaseInsensitiveMatch(name);
-            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={ValueRules.Shorten(name)} is not a node property" +
-                (near is null ? " (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)" : $"; property names are case-sensitive: {near}"));
-        }
-
-        if (!NodeProperties.Accepts(property, operation))
-        {
-            return CspOutcome.Fail(CspFault.NotAllowed,
-                $"{operation} on {path}?prop={property}: the {property} property takes {NodeProperties.AcceptedCommands(property)} only (OMA-DM TND 8.3.5)");
-        }
+        if (NodeProperties.Refuse(name, operation, path.ToString(), out var property) is { } refused) return refused;
 
         if (MissingAncestor(node, path, stage) is { } missing)
         {

@@ -81,7 +81,8 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
             SslOptions = new System.Net.Security.SslClientAuthenticationOptions
             {
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) => errors == System.Net.Security.SslPolicyErrors.None
-                    || (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && certificate is not null && ChainsTo(certificate, root)),
+                    || (errors == System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors && certificate is System.Security.Cryptography.X509Certificates.X509Certificate2 leaf
+                        && LapsCsp.Enrollment.Server.EnrollmentCertificateAuthority.ChainsTo(leaf, [root])),
             },
         };
         using var http = new HttpClient(handler, disposeHandler: false)
@@ -104,17 +105,6 @@ internal sealed class EmbeddedMdmServer : IMdmServerConnection, IAsyncDisposable
         var id = policy["id"]!.GetValue<string>();
         await Send(http, HttpMethod.Post, $"/beta/deviceManagement/lapsPolicies/{id}/assign", Json("""{"allDevices":true}"""), ct).ConfigureAwait(false);
         return id;
-    }
-
-    private static bool ChainsTo(System.Security.Cryptography.X509Certificates.X509Certificate certificate,
-        System.Security.Cryptography.X509Certificates.X509Certificate2 root)
-    {
-        using var leaf = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
-        chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
-        return chain.Build(leaf);
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");

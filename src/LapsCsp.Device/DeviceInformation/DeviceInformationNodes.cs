@@ -3,6 +3,7 @@ using LapsCsp.Ddf.Model;
 using LapsCsp.Device.Identity;
 using LapsCsp.Tree.Commands;
 using LapsCsp.Tree.Paths;
+using LapsCsp.Tree.Queries;
 
 namespace LapsCsp.Device.DeviceInformation;
 
@@ -155,35 +156,27 @@ public sealed class DeviceInformationNodes
     private static bool IsChr(string format) =>
         Enum.TryParse<DdfFormat>(format.Trim(), ignoreCase: true, out var parsed) && parsed == DdfFormat.Chr && format.Trim().All(char.IsAsciiLetter);
 
-    /// <summary>A <c>?prop=</c> or <c>?list=</c> query on these nodes, answered as the DM tree answers one on a CSP node
-    /// (OMA-DM TND 1.2 8.3, 8.4): Get of Format, Name, Type (empty: no MIME is documented for these nodes), ACL (empty: every
-    /// node inherits the root's) and Size (UTF-8 bytes of a leaf's value); 406 for the optional properties kept nowhere
-    /// (Title, TStamp, VerNo), unknown names, Size of an interior node and subtree Gets; 405 for any other command (TND 8.3.5:
-    /// these properties are read-only here); 400 for a query that is not <c>prop=Name</c> or <c>list=Name</c>.</summary>
+    /// <summary>A <c>?prop=</c> or <c>?list=</c> query on these nodes, parsed and answered by the DM tree's own rules
+    /// (<see cref="UriQuery"/>, <see cref="NodeProperties"/>; OMA-DM TND 1.2 8.3, 8.4): Type is empty (no MIME is documented
+    /// for these nodes) and ACL empty (inherited from the root); subtree Gets are 406; a Replace of a property that takes
+    /// one (ACL, Name, Title) is 405, since these nodes are the device's own facts.</summary>
     private CspOutcome Property(CspOperation operation, string path, string query)
     {
-        var equals = query.IndexOf('=', StringComparison.Ordinal);
-        var key = equals < 0 ? query : query[..equals];
-        var name = equals < 0 ? "" : query[(equals + 1)..];
-        if (name.Length == 0 || key is not ("prop" or "list") || name.Contains('&', StringComparison.Ordinal))
+        if (!UriQuery.TryParse(query, out var parsed, out var error)) return CspOutcome.Fail(CspFault.BadRequest, error!);
+        if (ValueAt(path) is not { } value) return CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device");
+        if (parsed.Kind == UriQueryKind.List)
         {
-            return CspOutcome.Fail(CspFault.BadRequest, $"'?{query}' is not ?prop=<property> or ?list=<Struct|StructData|TNDS> (OMA-DM TND 8.3, 8.4)");
+            return operation == CspOperation.Get
+                ? CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?list={parsed.Value}: DevInfo and DevDetail do not answer subtree Gets (OMA-DM TND 8.4.1)")
+                : CspOutcome.Fail(CspFault.NotAllowed, $"{operation} with ?list=: only Get takes ?list= (OMA-DM TND 8.4.1)");
         }
 
-        if (ValueAt(path) is not { } value) return CspOutcome.Fail(CspFault.NotFound, $"no node ./{path} on this device");
-        if (operation != CspOperation.Get) return CspOutcome.Fail(CspFault.NotAllowed, $"{operation} ./{path}?{query}: node properties of DevInfo and DevDetail are read-only");
-        if (key == "list") return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?list={name}: DevInfo and DevDetail do not answer subtree Gets (OMA-DM TND 8.4.1)");
+        var where = "./" + path;
+        if (NodeProperties.Refuse(parsed.Value, operation, where, out var property) is { } refused) return refused;
+        if (operation != CspOperation.Get) return CspOutcome.Fail(CspFault.NotAllowed, $"{operation} {where}?{query}: node properties of DevInfo and DevDetail are read-only");
         var interior = value.Format == DdfFormat.Node;
-        return name switch
-        {
-            "Format" => CspOutcome.Ok with { Value = Chr(value.Format.ToString().ToLowerInvariant()) },
-            "Name" => CspOutcome.Ok with { Value = Chr(path[(path.LastIndexOf('/') + 1)..]) },
-            "Type" or "ACL" => CspOutcome.Ok with { Value = Chr("") },
-            "Size" when !interior => CspOutcome.Ok with { Value = new CspValue(System.Text.Encoding.UTF8.GetByteCount(value.Data).ToString(CultureInfo.InvariantCulture), DdfFormat.Int) },
-            "Size" => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop=Size: ./{path} is an interior node, which has no Size (OMA-DM TND 8.3.2)"),
-            "Title" or "TStamp" or "VerNo" => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={name}: DevInfo and DevDetail keep no {name} (optional, OMA-DM TND 8.3.2)"),
-            _ => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={name} is not a node property (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)"),
-        };
+        return NodeProperties.Read(property, new NodeFacts(where, path[(path.LastIndexOf('/') + 1)..], IsRoot: false, value.Format, MimeType: null,
+            Readable: true, interior ? null : value.Data));
     }
 
     /// <summary>The value a Get of <paramref name="uri"/> returns, or null when it is 404 (for hosts and tests).</summary>

@@ -80,15 +80,7 @@ public sealed class EnrollmentCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthenticationOid)], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootCertificate, true, false));
-
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
-        lock (_gate)
-        {
-            return request.Create(RootCertificate.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1),
-                now - s_backdate, now + validity, serial);
-        }
+        return Sign(request, now, validity);
     }
 
     public const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
@@ -117,18 +109,7 @@ public sealed class EnrollmentCertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthenticationOid)], false));
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootCertificate, true, false));
-
-        byte[] serial = RandomNumberGenerator.GetBytes(16);
-        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
-        X509Certificate2 issued;
-        lock (_gate)
-        {
-            issued = request.Create(RootCertificate.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1),
-                now - s_backdate, now + validity, serial);
-        }
-
-        using (issued)
+        using (var issued = Sign(request, now, validity))
         using (var withKey = issued.CopyWithPrivateKey(key))
         {
             // Through PKCS#12 so that the key belongs to the certificate for TLS (Windows' TLS stack cannot use an ephemeral key).
@@ -141,11 +122,21 @@ public sealed class EnrollmentCertificateAuthority : IDisposable
     public bool Verify(X509Certificate2 certificate, DateTimeOffset at)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        return ChainsTo(certificate, [RootCertificate], at);
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to one of <paramref name="roots"/> (and to no other root), at
+    /// <paramref name="at"/> or now, without revocation checks: how a lab client trusts a lab CA for TLS.</summary>
+    public static bool ChainsTo(X509Certificate2 certificate, IEnumerable<X509Certificate2> roots, DateTimeOffset? at = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(roots);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = at.UtcDateTime;
-        chain.ChainPolicy.CustomTrustStore.Add(RootCertificate);
+        if (at is { } time) chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+        var trusted = roots.ToList();
+        foreach (var root in trusted) chain.ChainPolicy.CustomTrustStore.Add(root);
         try
         {
             return chain.Build(certificate);
@@ -154,11 +145,25 @@ public sealed class EnrollmentCertificateAuthority : IDisposable
         {
             foreach (var element in chain.ChainElements)
             {
-                if (!ReferenceEquals(element.Certificate, RootCertificate) && !ReferenceEquals(element.Certificate, certificate))
+                if (!ReferenceEquals(element.Certificate, certificate) && !trusted.Any(r => ReferenceEquals(r, element.Certificate)))
                 {
                     element.Certificate.Dispose();
                 }
             }
+        }
+    }
+
+    /// <summary>Signs an issued certificate with the CA key: a random positive 127-bit serial, NotBefore backdated for clock
+    /// skew, authority key identifier of the root. Issuance is serialised (one lock around the CA key).</summary>
+    private X509Certificate2 Sign(CertificateRequest request, DateTimeOffset now, TimeSpan validity)
+    {
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(RootCertificate, true, false));
+        byte[] serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] = (byte)((serial[0] & 0x7F) | 0x01);
+        lock (_gate)
+        {
+            return request.Create(RootCertificate.SubjectName, X509SignatureGenerator.CreateForRSA(_key, RSASignaturePadding.Pkcs1),
+                now - s_backdate, now + validity, serial);
         }
     }
 

@@ -162,16 +162,10 @@ public sealed class HttpMdmServerConnection : IMdmServerConnection, IDisposable
     {
         if (_options.AcceptAnyServerCertificate || errors == SslPolicyErrors.None) return true;
         if (errors != SslPolicyErrors.RemoteCertificateChainErrors || certificate is null) return false;
-        var roots = new X509Certificate2Collection();
-        if (s_trustedRoots.Value is { } provisioned) roots.AddRange(provisioned);
-        roots.AddRange(_configuredRoots);
+        var roots = (s_trustedRoots.Value ?? []).Concat(_configuredRoots).ToList();
         if (roots.Count == 0) return false;
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        custom.ChainPolicy.CustomTrustStore.AddRange(roots);
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return custom.Build(leaf);
+        return Enrollment.Server.EnrollmentCertificateAuthority.ChainsTo(leaf, roots);
     }
 
     private static X509Certificate2Collection Roots(System.Collections.Immutable.ImmutableArray<byte[]> roots)

@@ -19,30 +19,37 @@ internal sealed record DeviceGroupRequest(string? DisplayName, string? Descripti
 /// <summary>The body of <c>POST .../deviceGroups/{id}/members</c>.</summary>
 internal sealed record DeviceGroupMembersRequest(IReadOnlyList<string>? DeviceIds);
 
-/// <summary>The device groups, kept in the store as one document (like the policies), read once.</summary>
-internal sealed class DeviceGroupStore(ServerState state)
+/// <summary>The device groups, kept in the store as one document (like the policies), with an index of members by group
+/// so that a membership check (every delivery's conflict check asks it per policy) costs one lookup, not a scan of the
+/// group's members.</summary>
+internal sealed class DeviceGroupStore
 {
-    private const string GroupsKey = "server.groups";
-    private readonly Lock _gate = new();
-    private IReadOnlyList<DeviceGroup>? _groups;
+    private readonly ServerState _state;
+    private readonly StoredList<DeviceGroup> _groups;
+    private Dictionary<string, HashSet<string>> _members;
 
-    public IReadOnlyList<DeviceGroup> List()
+    public DeviceGroupStore(ServerState state)
     {
-        lock (_gate) return _groups ??= state.GetDocument<List<DeviceGroup>>(GroupsKey) ?? [];
+        _state = state;
+        _groups = new StoredList<DeviceGroup>(state, "server.groups");
+        _members = Index(_groups.Items);
+        _groups.Changed += list => _members = Index(list);
     }
+
+    public IReadOnlyList<DeviceGroup> List() => _groups.Items;
 
     public DeviceGroup? Find(string id) => List().FirstOrDefault(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Whether <paramref name="deviceId"/> is a member of the group <paramref name="groupId"/>.</summary>
     public bool Contains(string groupId, string deviceId) =>
-        Find(groupId)?.DeviceIds.Contains(deviceId, StringComparer.Ordinal) == true;
+        _members.TryGetValue(groupId, out var members) && members.Contains(deviceId);
 
     public DeviceGroup Create(string displayName, string? description, IEnumerable<string> deviceIds)
     {
-        var now = state.Time.GetUtcNow();
+        var now = _state.Time.GetUtcNow();
         var group = new DeviceGroup(Guid.NewGuid().ToString("D", CultureInfo.InvariantCulture), displayName, description,
             [.. deviceIds.Distinct(StringComparer.Ordinal)], now, now);
-        Update(list => list.Add(group));
+        _groups.Update(list => list.Add(group));
         return group;
     }
 
@@ -50,15 +57,10 @@ internal sealed class DeviceGroupStore(ServerState state)
     public IReadOnlyList<string> AddMembers(string id, IEnumerable<string> deviceIds)
     {
         IReadOnlyList<string> added = [];
-        Update(list =>
+        UpdateGroup(id, group =>
         {
-            var index = list.FindIndex(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));
-            if (index < 0) return;
-            added = [.. deviceIds.Distinct(StringComparer.Ordinal).Where(d => !list[index].DeviceIds.Contains(d, StringComparer.Ordinal))];
-            if (added.Count > 0)
-            {
-                list[index] = list[index] with { DeviceIds = list[index].DeviceIds.AddRange(added), LastModifiedDateTime = state.Time.GetUtcNow() };
-            }
+            added = [.. deviceIds.Distinct(StringComparer.Ordinal).Where(d => !group.DeviceIds.Contains(d, StringComparer.Ordinal))];
+            return added.Count == 0 ? null : group with { DeviceIds = group.DeviceIds.AddRange(added) };
         });
         return added;
     }
@@ -66,12 +68,10 @@ internal sealed class DeviceGroupStore(ServerState state)
     public bool RemoveMember(string id, string deviceId)
     {
         var removed = false;
-        Update(list =>
+        UpdateGroup(id, group =>
         {
-            var index = list.FindIndex(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));
-            if (index < 0 || !list[index].DeviceIds.Contains(deviceId, StringComparer.Ordinal)) return;
-            list[index] = list[index] with { DeviceIds = list[index].DeviceIds.Remove(deviceId), LastModifiedDateTime = state.Time.GetUtcNow() };
-            removed = true;
+            removed = group.DeviceIds.Contains(deviceId, StringComparer.Ordinal);
+            return removed ? group with { DeviceIds = group.DeviceIds.Remove(deviceId) } : null;
         });
         return removed;
     }
@@ -79,18 +79,21 @@ internal sealed class DeviceGroupStore(ServerState state)
     public bool Delete(string id)
     {
         var removed = false;
-        Update(list => removed = list.RemoveAll(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase)) > 0);
+        _groups.Update(list => removed = list.RemoveAll(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase)) > 0);
         return removed;
     }
 
-    private void Update(Action<List<DeviceGroup>> change)
+    /// <summary>Replaces one group with what <paramref name="change"/> makes of it, dated now; null leaves it as it is.</summary>
+    private void UpdateGroup(string id, Func<DeviceGroup, DeviceGroup?> change)
     {
-        lock (_gate)
+        var now = _state.Time.GetUtcNow();
+        _groups.Update(list =>
         {
-            var list = (_groups ??= state.GetDocument<List<DeviceGroup>>(GroupsKey) ?? []).ToList();
-            change(list);
-            state.Store.InTransaction(tx => ServerState.SetDocument(tx, GroupsKey, list));
-            _groups = list;
-        }
+            var index = list.FindIndex(g => string.Equals(g.Id, id, StringComparison.OrdinalIgnoreCase));
+            if (index >= 0 && change(list[index]) is { } changed) list[index] = changed with { LastModifiedDateTime = now };
+        });
     }
+
+    private static Dictionary<string, HashSet<string>> Index(IReadOnlyList<DeviceGroup> groups) =>
+        groups.ToDictionary(g => g.Id, g => g.DeviceIds.ToHashSet(StringComparer.Ordinal), StringComparer.OrdinalIgnoreCase);
 }

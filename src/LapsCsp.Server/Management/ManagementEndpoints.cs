@@ -352,8 +352,7 @@ internal static class ManagementEndpoints
     /// <summary>An enrolled device as the MDM server sees it: its check-ins and the state of its last LAPS policy delivery.</summary>
     private static object EnrolledSummary(Mdm.MdmDeviceRecord record)
     {
-        var policy = record.Commands.LastOrDefault(c => c.Kind == "policy" && c.State != Mdm.MdmCommandStates.Conflict)
-            ?? record.Commands.LastOrDefault(c => c.Kind == "policy");
+        var policy = record.LapsPolicy;
         return new
         {
             id = record.DeviceId,

@@ -16,11 +16,7 @@ internal sealed record CommandResult(string? CmdRef, string Cmd, string? Target,
 /// <summary>Intune-style management: LAPS policies, their assignment and delivery, and the rotate action.</summary>
 internal sealed class PolicyService
 {
-    private const string PoliciesKey = "server.policies";
-    private readonly Lock _gate = new();
-
-    /// <summary>The stored list, read once: every change goes through <see cref="Update"/>, which writes it back.</summary>
-    private IReadOnlyList<LapsPolicy>? _policies;
+    private readonly StoredList<LapsPolicy> _policies;
     private readonly DeviceService _devices;
     private readonly ServerState _state;
     private readonly Mdm.MdmService _mdm;
@@ -33,6 +29,7 @@ internal sealed class PolicyService
         _state = state;
         _mdm = mdm;
         _groups = groups;
+        _policies = new StoredList<LapsPolicy>(state, "server.policies");
         mdm.NewDeviceAssignments = EnrollmentAssignments;
     }
 
@@ -65,10 +62,7 @@ internal sealed class PolicyService
     private static string ConflictDetail(LapsPolicy rival) =>
         $"policy '{rival.DisplayName}' already manages account '{rival.Settings.AdministratorAccountName ?? "(built-in Administrator)"}' on this device";
 
-    public IReadOnlyList<LapsPolicy> List()
-    {
-        lock (_gate) return _policies ??= _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? [];
-    }
+    public IReadOnlyList<LapsPolicy> List() => _policies.Items;
 
     public LapsPolicy? Find(string id) => List().FirstOrDefault(p => string.Equals(p.Id, id, StringComparison.OrdinalIgnoreCase));
 
@@ -135,19 +129,7 @@ internal sealed class PolicyService
 
         if (assigned.Count > 0 && direct)
         {
-            var now = _state.Time.GetUtcNow();
-            Update(list =>
-            {
-                var index = list.FindIndex(p => p.Id == policy.Id);
-                if (index >= 0)
-                {
-                    list[index] = list[index] with
-                    {
-                        AssignedDeviceIds = [.. list[index].AssignedDeviceIds.Union(assigned, StringComparer.Ordinal)],
-                        LastModifiedDateTime = now,
-                    };
-                }
-            });
+            UpdatePolicy(policy.Id, p => p with { AssignedDeviceIds = [.. p.AssignedDeviceIds.Union(assigned, StringComparer.Ordinal)] });
         }
 
         return results;
@@ -157,11 +139,7 @@ internal sealed class PolicyService
     /// on its first check-in.</summary>
     public async Task<IReadOnlyList<DeliveryResult>> AssignToAllAsync(LapsPolicy policy, string requestedBy, CancellationToken ct)
     {
-        Update(list =>
-        {
-            var index = list.FindIndex(p => p.Id == policy.Id);
-            if (index >= 0) list[index] = list[index] with { AssignedToAllDevices = true, LastModifiedDateTime = _state.Time.GetUtcNow() };
-        });
+        UpdatePolicy(policy.Id, p => p with { AssignedToAllDevices = true });
         var ids = _devices.Registry.All().Select(h => h.Registration.DeviceId)
             .Concat(_mdm.Devices().Where(d => !d.Unenrolled).Select(d => d.DeviceId))
             .ToList();
@@ -172,18 +150,7 @@ internal sealed class PolicyService
     public async Task<IReadOnlyList<DeliveryResult>> AssignToGroupsAsync(LapsPolicy policy, IReadOnlyList<string> groupIds, string requestedBy, CancellationToken ct)
     {
         var ids = groupIds.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
-        Update(list =>
-        {
-            var index = list.FindIndex(p => p.Id == policy.Id);
-            if (index >= 0)
-            {
-                list[index] = list[index] with
-                {
-                    AssignedGroupIds = [.. list[index].AssignedGroupIds.Union(ids, StringComparer.OrdinalIgnoreCase)],
-                    LastModifiedDateTime = _state.Time.GetUtcNow(),
-                };
-            }
-        });
+        UpdatePolicy(policy.Id, p => p with { AssignedGroupIds = [.. p.AssignedGroupIds.Union(ids, StringComparer.OrdinalIgnoreCase)] });
         var members = ids.SelectMany(id => _groups.Find(id)?.DeviceIds ?? []).Distinct(StringComparer.Ordinal).ToList();
         return members.Count == 0 ? [] : await AssignAsync(policy, members, requestedBy, ct, direct: false).ConfigureAwait(false);
     }
@@ -248,15 +215,17 @@ internal sealed class PolicyService
             ok ? null : reply.Reports.FirstOrDefault(r => !r.Status.IsSuccess())?.Reason, commands);
     }
 
-    private void Update(Action<List<LapsPolicy>> change)
+    private void Update(Action<List<LapsPolicy>> change) => _policies.Update(change);
+
+    /// <summary>Replaces one policy (by id) with what <paramref name="change"/> makes of it, dated now.</summary>
+    private void UpdatePolicy(string id, Func<LapsPolicy, LapsPolicy> change)
     {
-        lock (_gate)
+        var now = _state.Time.GetUtcNow();
+        Update(list =>
         {
-            var list = (_policies ??= _state.GetDocument<List<LapsPolicy>>(PoliciesKey) ?? []).ToList();
-            change(list);
-            _state.Store.InTransaction(tx => ServerState.SetDocument(tx, PoliciesKey, list));
-            _policies = list;
-        }
+            var index = list.FindIndex(p => p.Id == id);
+            if (index >= 0) list[index] = change(list[index]) with { LastModifiedDateTime = now };
+        });
     }
 }
 

@@ -157,14 +157,10 @@ internal sealed class MdmDashboardSource(MdmService mdm, ServerState state, Dash
     private DeviceFacts Facts(MdmDeviceRecord record)
     {
         if (_facts.TryGetValue(record.DeviceId, out var known) && ReferenceEquals(known.Record, record)) return known.Facts;
-        // The state of the last policy that went (or goes) out; a policy refused for an account conflict never does, and
-        // shows only when no other policy reached the device.
-        var policy = record.Commands.LastOrDefault(c => c.Kind == "policy" && c.State != MdmCommandStates.Conflict);
-        var conflicted = policy is null && record.Commands.Any(c => c.Kind == "policy" && c.State == MdmCommandStates.Conflict);
         var facts = new DeviceFacts(
-            policy?.State switch
+            record.LapsPolicy?.State switch
             {
-                null when conflicted => "conflict",
+                MdmCommandStates.Conflict => "conflict",
                 null => "not-configured",
                 MdmCommandStates.Succeeded => "managed",
                 MdmCommandStates.Failed => "failed",

@@ -80,6 +80,13 @@ public sealed record MdmDeviceRecord
     /// <summary>Newest last; capped at <see cref="MdmOptions.CommandHistory"/> finished commands (pending ones are never dropped).</summary>
     public ImmutableArray<MdmCommandRecord> Commands { get; init; } = [];
 
+    /// <summary>The device's last LAPS policy command that went (or goes) out; a policy refused for an account conflict
+    /// never does, so it counts only when no other policy reached the device. Null without any.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public MdmCommandRecord? LapsPolicy =>
+        Commands.LastOrDefault(c => c.Kind == "policy" && c.State != MdmCommandStates.Conflict)
+        ?? Commands.LastOrDefault(c => c.Kind == "policy");
+
     /// <summary>Newest last; capped at <see cref="MdmOptions.AlertHistory"/>.</summary>
     public ImmutableArray<MdmAlertRecord> Alerts { get; init; } = [];
 

@@ -8,7 +8,7 @@ using LapsCsp.Tree.Validation;
 namespace LapsCsp.Tree.Queries;
 
 /// <summary>The run-time node properties of OMA-DM TND 1.2 §8.3.1, read by <c>Get &lt;uri&gt;?prop=&lt;Name&gt;</c>.</summary>
-internal enum NodeProperty
+public enum NodeProperty
 {
     ACL,
     Format,
@@ -47,7 +47,7 @@ internal enum NodeProperty
 /// <item><b>TStamp</b>, <b>VerNo</b> (MAY): the tree keeps no change times or version numbers.</item>
 /// </list>
 /// </remarks>
-internal static class NodeProperties
+public static class NodeProperties
 {
     /// <summary>The root ACL: every command for every server (TND §8.3.7.1.5 syntax, commands in alphabetical order).</summary>
     public const string RootAcl = "Add=*&Delete=*&Exec=*&Get=*&Replace=*";
@@ -55,7 +55,7 @@ internal static class NodeProperties
     private static readonly NodeProperty[] s_all = Enum.GetValues<NodeProperty>();
 
     /// <summary>Matches a property name exactly as TND §8.3.1 spells it (<c>format</c> is not <c>Format</c>).</summary>
-    public static bool TryParse(string name, out NodeProperty property)
+    private static bool TryParse(string name, out NodeProperty property)
     {
         foreach (var candidate in s_all)
         {
@@ -71,49 +71,83 @@ internal static class NodeProperties
     }
 
     /// <summary>The TND name of a property that matches <paramref name="name"/> but for case, for reasons.</summary>
-    public static string? CaseInsensitiveMatch(string name) =>
+    private static string? CaseInsensitiveMatch(string name) =>
         s_all.Select(p => p.ToString()).FirstOrDefault(p => string.Equals(p, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>TND §8.3.5: every property takes Get; ACL, Name and Title also take Replace; no property takes Add
     /// ("Properties do not support the Add command"), Delete or Exec.</summary>
-    public static bool Accepts(NodeProperty property, CspOperation operation) =>
+    private static bool Accepts(NodeProperty property, CspOperation operation) =>
         operation == CspOperation.Get ||
         (operation == CspOperation.Replace && property is NodeProperty.ACL or NodeProperty.Name or NodeProperty.Title);
 
     /// <summary>The commands a property takes, for reasons.</summary>
-    public static string AcceptedCommands(NodeProperty property) =>
+    private static string AcceptedCommands(NodeProperty property) =>
         property is NodeProperty.ACL or NodeProperty.Name or NodeProperty.Title ? "Get and Replace" : "Get";
 
-    /// <summary>A property's value on a node that exists.</summary>
-    /// <param name="leafData">For leaves, the value a Get of the leaf returns.</param>
-    public static CspOutcome Read(NodeProperty property, SchemaNode node, CspPath path, string? leafData) => property switch
+    /// <summary>The refusal of <c>?prop=<paramref name="name"/></c> for <paramref name="operation"/>, or null when the name
+    /// is a property (<paramref name="property"/>) that takes the command: 406 for a name TND §8.3.1 does not define
+    /// (§8.3.3, with the right spelling when only the case is wrong), 405 for a command the property does not take (§8.3.5).</summary>
+    public static CspOutcome? Refuse(string name, CspOperation operation, string where, out NodeProperty property)
     {
-        NodeProperty.ACL => Value(path.IsRoot ? RootAcl : string.Empty),
+        ArgumentNullException.ThrowIfNull(name);
+        if (!TryParse(name, out property))
+        {
+            var near = CaseInsensitiveMatch(name);
+            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop={ValueRules.Shorten(name)} is not a node property" +
+                (near is null ? " (OMA-DM TND 8.3.1: ACL, Format, Name, Size, Title, TStamp, Type, VerNo)" : $"; property names are case-sensitive: {near}"));
+        }
+
+        return Accepts(property, operation)
+            ? null
+            : CspOutcome.Fail(CspFault.NotAllowed,
+                $"{operation} on {where}?prop={property}: the {property} property takes {AcceptedCommands(property)} only (OMA-DM TND 8.3.5)");
+    }
+
+    /// <summary>A property's value on a node of the tree that exists.</summary>
+    /// <param name="leafData">For leaves, the value a Get of the leaf returns.</param>
+    public static CspOutcome Read(NodeProperty property, SchemaNode node, CspPath path, string? leafData)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return Read(property, new NodeFacts(path.ToString(), path.Name, path.IsRoot, node.Format, node.Definition?.MimeType,
+            node.Access.HasFlag(AccessTypes.Get), leafData));
+    }
+
+    /// <summary>A property's value on any node that exists, described by <paramref name="node"/> (the tree's, or the
+    /// DevInfo/DevDetail nodes a device answers itself).</summary>
+    public static CspOutcome Read(NodeProperty property, NodeFacts node) => property switch
+    {
+        NodeProperty.ACL => Value(node.IsRoot ? RootAcl : string.Empty),
         NodeProperty.Format => Value(ValueRules.FormatName(node.Format)),
-        NodeProperty.Name => Value(path.Name),
-        NodeProperty.Type => Value(node.Definition?.MimeType ?? string.Empty),
-        NodeProperty.Size => Size(node, path, leafData),
+        NodeProperty.Name => Value(node.Name),
+        NodeProperty.Type => Value(node.MimeType ?? string.Empty),
+        NodeProperty.Size => Size(node),
         NodeProperty.Title => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
             $"?prop=Title: this device keeps no node titles (OMA-DM TND 8.3.2: Title is optional; the DDF DFTitle is not a run-time property, TND 8.5.4.1.10)"),
         _ => CspOutcome.Fail(CspFault.OptionalFeatureNotSupported,
             $"?prop={property}: this device keeps no change {(property == NodeProperty.TStamp ? "times" : "version numbers")} (OMA-DM TND 8.3.2: {property} is optional)"),
     };
 
-    private static CspOutcome Size(SchemaNode node, CspPath path, string? leafData)
+    private static CspOutcome Size(NodeFacts node)
     {
-        if (node.IsInterior)
+        if (node.Format == DdfFormat.Node)
         {
-            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop=Size: {path} is an interior node, which has no Size (OMA-DM TND 8.3.2)");
+            return CspOutcome.Fail(CspFault.OptionalFeatureNotSupported, $"?prop=Size: {node.Where} is an interior node, which has no Size (OMA-DM TND 8.3.2)");
         }
 
-        if (!node.Access.HasFlag(AccessTypes.Get))
+        if (!node.Readable)
         {
             return CspOutcome.Fail(CspFault.NotAllowed,
-                $"?prop=Size: {path} has no Get in its AccessType, so the size of its value is not disclosed either");
+                $"?prop=Size: {node.Where} has no Get in its AccessType, so the size of its value is not disclosed either");
         }
 
-        return Value(Encoding.UTF8.GetByteCount(leafData ?? string.Empty).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return Value(Encoding.UTF8.GetByteCount(node.LeafData ?? string.Empty).ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     private static CspOutcome Value(string data) => new(CspFault.None) { Value = new CspValue(data, DdfFormat.Chr) };
 }
+
+/// <summary>What a node shows through its properties.</summary>
+/// <param name="Where">The node's URI, for reasons.</param>
+/// <param name="Readable">Its AccessType has Get (else its Size is not disclosed).</param>
+/// <param name="LeafData">For a leaf, the value a Get returns.</param>
+public readonly record struct NodeFacts(string Where, string Name, bool IsRoot, DdfFormat Format, string? MimeType, bool Readable, string? LeafData);

@@ -1,7 +1,7 @@
 namespace LapsCsp.Tree.Queries;
 
 /// <summary>What the query of a LocURI asks for.</summary>
-internal enum UriQueryKind
+public enum UriQueryKind
 {
     /// <summary><c>?prop=&lt;Name&gt;</c>: a property of the node (OMA-DM TND 1.2 §8.3.3).</summary>
     Property,
@@ -11,7 +11,7 @@ internal enum UriQueryKind
 }
 
 /// <summary>The query after <c>?</c> in a LocURI. OMA-DM defines exactly two: <c>?prop=</c> and <c>?list=</c>.</summary>
-internal readonly record struct UriQuery(UriQueryKind Kind, string Value)
+public readonly record struct UriQuery(UriQueryKind Kind, string Value)
 {
     /// <summary>Parses the text after <c>?</c>: one <c>prop</c> or <c>list</c> key (lower case, as the TND writes them)
     /// with a non-empty value.</summary>
